@@ -1,0 +1,42 @@
+/* root.h: open paths inside a root directory without following symlinks
+ * that nobody trusted.
+ *
+ * Paths are absolute paths as seen from inside the root ("/usr/local/leofs").
+ * A symlink in a leading component is followed only when root owns it (so a
+ * local user cannot plant one), and its target is resolved inside the root:
+ * an absolute target starts again at the root and ".." never climbs above
+ * it. The final component is never followed unless ROOT_FOLLOW_TRUSTED says
+ * so, and then only when root owns the link. */
+#ifndef LU_ROOT_H
+#define LU_ROOT_H
+
+#include <stddef.h>
+
+enum {
+    ROOT_FOLLOW_TRUSTED = 1 << 0, /* final component: follow a root-owned symlink */
+};
+
+/* Open the root directory itself (O_PATH|O_DIRECTORY). -1 with errno. */
+int root_open_dir(const char *root);
+
+/* openat-like: open PATH inside the root with FLAGS (O_NOFOLLOW and
+ * O_CLOEXEC are always added) and MODE. Returns an fd, or -1 with errno
+ * (ELOOP: a symlink that is not trusted is in the way). */
+int root_open(int root_fd, const char *path, int flags, unsigned options, int mode);
+
+/* Open the directory holding PATH's final component, for *at() calls on
+ * that component. Stores a pointer to the final component (inside PATH) in
+ * *name. The final component must not be "", "." or "..". */
+int root_open_parent(int root_fd, const char *path, const char **name);
+
+/* Read a whole small regular file (at most LIMIT bytes) into a NUL-terminated
+ * buffer. -1 with errno: EFBIG when larger, EINVAL when not a regular file. */
+int root_read_file(int root_fd, const char *path, size_t limit, char **data, size_t *length);
+
+/* Read the regular file behind an open fd likewise. */
+int read_fd(int fd, size_t limit, char **data, size_t *length);
+
+/* Join a directory and a relative name into a new path ("a" + "b" = "a/b"). */
+char *path_join(const char *dir, const char *name);
+
+#endif

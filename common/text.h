@@ -1,0 +1,24 @@
+/* text.h: small helpers shared by the file parsers: line splitting (LF or
+ * CRLF) and trimming. */
+#ifndef LU_TEXT_H
+#define LU_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct text_cursor {
+    const char *at;
+    const char *end;
+    unsigned line; /* number of the line last returned, from 1 */
+};
+
+void text_begin(struct text_cursor *cursor, const char *text, size_t length);
+/* The next line without its line end; false at the end of the text. */
+bool text_next_line(struct text_cursor *cursor, const char **line, size_t *length);
+/* Narrow [*start, *start + *length) to exclude spaces and tabs at both ends. */
+void text_trim(const char **start, size_t *length);
+/* True when the text has a NUL byte or another control character that no
+ * text configuration file holds (tab, CR and LF are fine). */
+bool text_is_binary(const char *text, size_t length);
+
+#endif

@@ -1,0 +1,2 @@
+/* walk.c: placeholder */
+typedef int lu_walk_placeholder;

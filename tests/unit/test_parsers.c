@@ -1,0 +1,3 @@
+/* test_parsers.c: placeholder */
+#include <criterion/criterion.h>
+Test(parsers, placeholder) { cr_assert(1); }
