@@ -44,10 +44,15 @@ static int by_version(const void *a, const void *b)
     return lu_version_compare(*(char *const *)a, *(char *const *)b);
 }
 
+int layout_open_home(int root_fd, int flags)
+{
+    return root_open(root_fd, LEOFS_HOME, flags | O_DIRECTORY, ROOT_FOLLOW_TRUSTED, 0);
+}
+
 int layout_list_versions(int root_fd, char ***versions)
 {
     *versions = NULL;
-    int fd = root_open(root_fd, LEOFS_HOME, O_RDONLY | O_DIRECTORY, 0, 0);
+    int fd = layout_open_home(root_fd, O_RDONLY);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
     DIR *dir = fdopendir(fd);

@@ -62,6 +62,10 @@ int layout_list_versions(int root_fd, char ***versions);
 void layout_free_versions(char **versions, int count);
 bool layout_is_version_name(const char *name);
 
+/* Open /usr/local/leofs in the root with FLAGS (a root-owned symlink in its
+ * place is followed inside the root, as admins move it to bigger disks). */
+int layout_open_home(int root_fd, int flags);
+
 /* The node's main configuration file path, "<config_dir>/leo_<type>.conf". */
 char *layout_node_config_path(const struct lu_node *node);
 

@@ -1,4 +1,189 @@
-/* step_cookie.c: placeholder until the step is written. */
+/* step_cookie.c: /usr/local/leofs/.erlang.cookie owned by the runner user
+ * and group, mode 0400, never through a symlink; created when missing with
+ * random content (32 hex digits, no newline, as LeoFS's packages make it).
+ * A new cookie is written to a temporary file and renamed into place
+ * without replacing one that appeared meanwhile. */
+#define _GNU_SOURCE
 #include "context.h"
-enum lu_status step_cookie(struct lu_context *ctx) { return step_finish(step_begin(ctx, "cookie"), LU_STATUS_FAILED, "not written yet"); }
+#include "label.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COOKIE ".erlang.cookie"
+#define COOKIE_TEMP ".erlang.cookie.leofs-upgrade"
+#define COOKIE_PATH LEOFS_HOME "/" COOKIE
+#define COOKIE_MODE 0400
+
+static int random_cookie(char text[33])
+{
+    unsigned char bytes[16];
+    size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        snprintf(text + 2 * i, 3, "%02x", bytes[i]);
+    return 0;
+}
+
+static int write_all(int fd, const char *data, size_t length)
+{
+    while (length) {
+        ssize_t n = write(fd, data, length);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Put a new cookie in place; 0, or -1 with errno (EEXIST: one appeared). */
+static int create_cookie(struct lu_context *ctx, int home_fd, uid_t uid, gid_t gid)
+{
+    char text[33];
+    struct stat st;
+    if (random_cookie(text) < 0)
+        return -1;
+    /* A temporary file left by an interrupted run is ours only if it is a
+     * plain root-owned file; anything else is left alone. */
+    if (fstatat(home_fd, COOKIE_TEMP, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1) {
+            errno = EEXIST;
+            return -1;
+        }
+        if (unlinkat(home_fd, COOKIE_TEMP, 0) < 0)
+            return -1;
+    }
+    int fd = openat(home_fd, COOKIE_TEMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    COOKIE_MODE);
+    if (fd < 0)
+        return -1;
+    int r = write_all(fd, text, 32);
+    if (r == 0)
+        r = fchown(fd, uid, gid);
+    if (r == 0)
+        r = fchmod(fd, COOKIE_MODE);
+    if (r == 0)
+        label_fd(ctx, fd, COOKIE_PATH, S_IFREG | COOKIE_MODE);
+    if (r == 0)
+        r = fsync(fd);
+    int saved = errno;
+    close(fd);
+    if (r == 0) {
+        r = renameat2(home_fd, COOKIE_TEMP, home_fd, COOKIE, RENAME_NOREPLACE);
+        if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+            /* No RENAME_NOREPLACE on this filesystem: link() never replaces either. */
+            r = linkat(home_fd, COOKIE_TEMP, home_fd, COOKIE, 0);
+            if (r == 0)
+                unlinkat(home_fd, COOKIE_TEMP, 0);
+        }
+        saved = errno;
+    }
+    if (r < 0) {
+        unlinkat(home_fd, COOKIE_TEMP, 0);
+        errno = saved;
+        return -1;
+    }
+    return fsync(home_fd);
+}
+
+enum lu_status step_cookie(struct lu_context *ctx)
+{
+    struct lu_step *step = step_begin(ctx, STEP_COOKIE);
+    const struct lu_account *owner = &ctx->layout.runner;
+    const char *shown = lu_display_path(ctx, COOKIE_PATH);
+    if (!owner->found)
+        return step_finish(step, LU_STATUS_FAILED, "%s", owner->lookup_error);
+
+    int home_fd = layout_open_home(ctx->root_fd, O_RDONLY);
+    if (home_fd < 0)
+        return step_finish(step, LU_STATUS_FAILED, "cannot open %s: %s",
+                           lu_display_path(ctx, LEOFS_HOME),
+                           errno == ELOOP ? "it is a symlink not owned by root" : strerror(errno));
+
+    enum lu_status status;
+    int fd = openat(home_fd, COOKIE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        step_change(step, "created %s owned by %s, mode 0400", COOKIE_PATH, owner->user);
+        if (!ctx->dry_run && create_cookie(ctx, home_fd, owner->uid, owner->gid) < 0)
+            status = step_finish(step, LU_STATUS_FAILED, "cannot create %s: %s%s", shown,
+                                 strerror(errno),
+                                 errno == EEXIST ? " (something appeared in its place or at "
+                                                   COOKIE_TEMP "; remove it and re-run)" : "");
+        else
+            status = step_finish(step, LU_STATUS_UNCHANGED, "new cookie for %s", owner->user);
+        close(home_fd);
+        return status;
+    }
+    close(home_fd);
+    if (fd < 0)
+        return step_finish(step, errno == ELOOP ? LU_STATUS_REFUSED : LU_STATUS_FAILED,
+                           errno == ELOOP ? "%s is a symlink: a cookie is never read or changed "
+                                            "through a link; replace it with a regular file (or "
+                                            "remove it to get a new one) and re-run"
+                                          : "cannot open %s: %s",
+                           shown, strerror(errno));
+
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        status = step_finish(step, LU_STATUS_FAILED, "cannot inspect %s: %s", shown, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        status = step_finish(step, LU_STATUS_REFUSED,
+                             "%s is not a regular file: move it away and re-run to get a new cookie",
+                             shown);
+    } else if (st.st_nlink > 1) {
+        status = step_finish(step, LU_STATUS_REFUSED,
+                             "%s has %lu hard links, so changing its owner could change another "
+                             "file: replace it with a copy (cp --remove-destination) and re-run",
+                             shown, (unsigned long)st.st_nlink);
+    } else {
+        bool owner_right = st.st_uid == owner->uid && st.st_gid == owner->gid;
+        bool mode_right = (st.st_mode & 07777) == COOKIE_MODE;
+        if (!owner_right) {
+            step_change(step, "%s owner %u:%u -> %s (%u:%u)", COOKIE_PATH, (unsigned)st.st_uid,
+                        (unsigned)st.st_gid, owner->user, (unsigned)owner->uid,
+                        (unsigned)owner->gid);
+            if (!ctx->dry_run && fchown(fd, owner->uid, owner->gid) < 0)
+                goto failed;
+        }
+        if (!mode_right || !owner_right) {
+            /* chown may clear bits; set the mode after it */
+            if (!mode_right)
+                step_change(step, "%s mode %04o -> 0400", COOKIE_PATH, (unsigned)(st.st_mode & 07777));
+            if (!ctx->dry_run && fchmod(fd, COOKIE_MODE) < 0)
+                goto failed;
+            if (!ctx->dry_run)
+                label_fd(ctx, fd, COOKIE_PATH, S_IFREG | COOKIE_MODE);
+        }
+        if (st.st_size == 0)
+            status = step_finish(step, LU_STATUS_WARNING,
+                                 "%s is empty, and Erlang nodes refuse an empty cookie: remove it "
+                                 "and re-run to get a new one",
+                                 shown);
+        else
+            status = step_finish(step, LU_STATUS_UNCHANGED, "owned by %s, mode 0400", owner->user);
+    }
+    close(fd);
+    return status;
+failed:
+    status = step_finish(step, LU_STATUS_FAILED, "cannot fix %s: %s; by hand: chown %s %s && chmod "
+                         "0400 %s", shown, strerror(errno), owner->user, shown, shown);
+    close(fd);
+    return status;
+}

@@ -1,5 +1,4 @@
 /* fixture.c: temporary LeoFS-shaped roots for the tests (see fixture.h). */
-#define _GNU_SOURCE
 #include "fixture.h"
 
 #include <criterion/criterion.h>
