@@ -153,9 +153,8 @@ enum lu_status step_finish(struct lu_step *step, enum lu_status status, const ch
         step->ctx->refused = true;
     enum lu_level level = status == LU_STATUS_FAILED || status == LU_STATUS_REFUSED ? LU_LOG_ERROR
                           : status == LU_STATUS_WARNING                          ? LU_LOG_WARNING
-                          : status == LU_STATUS_SKIPPED || status == LU_STATUS_UNCHANGED
-                              ? LU_LOG_DEBUG
-                              : LU_LOG_INFO;
+                                                                 /* changes were logged one by one */
+                                                                 : LU_LOG_DEBUG;
     lu_log(step->ctx, level, "%s: %s", step->public.name, step->public.message);
     return status;
 }

@@ -1,0 +1,153 @@
+/* leofs.c: the librpm transaction plugin "leofs". It maps an rpm
+ * transaction that installs a leofs package onto the upgrade core:
+ * tsm_pre refuses an unsafe transaction before anything changes (several
+ * versions, a running LeoFS node, a directory where the current symlink
+ * goes) and stops a stale epmd; tsm_post runs the repairs once the new
+ * files are laid down. Transactions without leofs cost one look at the
+ * element names.
+ *
+ * Macros: %__transaction_leofs enables it, %_leofs_upgrade_packages names
+ * the packages that count as LeoFS (default "leofs"), and
+ * %_leofs_upgrade_disabled 1 switches it off. */
+#define _GNU_SOURCE
+#include "leofs/upgrade.h"
+#include "plugin_abi.h"
+#include "rpmdb_view.h"
+
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmts.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+/* Scriptlets see this, so that the leofs package's %pretrans/%posttrans
+ * fallback (scriptlets/) knows the plugin does the work. */
+#define PLUGIN_ENV "LEOFS_UPGRADE_PLUGIN"
+
+static char *package_names;
+static bool pre_ran; /* tsm_pre ran the core for this transaction, for real */
+
+static void log_line(void *data, enum lu_level level, const char *line)
+{
+    (void)data;
+    static const int rpm_levels[] = {RPMLOG_DEBUG, RPMLOG_NOTICE, RPMLOG_WARNING, RPMLOG_ERR};
+    static const int syslog_levels[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+    rpmlog(rpm_levels[level], "leofs: %s\n", line);
+    if (level > LU_LOG_DEBUG)
+        syslog(LOG_DAEMON | syslog_levels[level], "leofs-upgrade: %s", line);
+}
+
+static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
+{
+    (void)plugin, (void)ts;
+    if (rpmExpandNumeric("%{?_leofs_upgrade_disabled}") > 0)
+        return RPMRC_NOTFOUND; /* rpm unloads the plugin quietly */
+    package_names = rpmExpand("%{?_leofs_upgrade_packages}", NULL);
+    if (!package_names || !*package_names) {
+        free(package_names);
+        package_names = strdup(RPM_VIEW_DEFAULT_NAMES);
+    }
+    return package_names ? RPMRC_OK : RPMRC_FAIL;
+}
+
+static void leofs_cleanup(rpmPlugin plugin)
+{
+    (void)plugin;
+    free(package_names);
+    package_names = NULL;
+}
+
+static struct lu_request request_for(rpmts ts, const struct rpm_view *view)
+{
+    struct lu_request request = {
+        .root = rpmtsRootDir(ts),
+        .old_version = view->old_version,
+        .new_version = view->new_version,
+        .packages = view->packages,
+        .package_count = view->count,
+        .packages_known = true,
+        .remove_command = "rpm -e",
+        .log = log_line,
+    };
+    return request;
+}
+
+static rpmRC leofs_tsm_pre(rpmPlugin plugin, rpmts ts)
+{
+    (void)plugin;
+    pre_ran = false;
+    if (!rpm_view_transaction_touches(ts, package_names))
+        return RPMRC_OK;
+
+    struct rpm_view view;
+    if (rpm_view_read(ts, package_names, true, &view) < 0) {
+        rpmlog(RPMLOG_ERR, "leofs: cannot read the leofs packages from the rpm database\n");
+        return RPMRC_FAIL;
+    }
+    if (!view.adds_leofs) { /* an erase: never stand in its way */
+        rpm_view_free(&view);
+        return RPMRC_OK;
+    }
+    struct lu_request request = request_for(ts, &view);
+    request.dry_run = (rpmtsFlags(ts) & RPMTRANS_FLAG_TEST) != 0;
+    enum lu_outcome outcome = lu_run_pre(&request, NULL);
+    rpm_view_free(&view);
+    if (outcome == LU_OUTCOME_OK) {
+        pre_ran = !request.dry_run;
+        return RPMRC_OK;
+    }
+    rpmlog(RPMLOG_ERR,
+           "leofs: the upgrade was stopped before any change (%s); fix what is said above and "
+           "retry, or check with: leofs-upgrade%s%s check\n",
+           lu_outcome_name(outcome), strcmp(request.root, "/") ? " --root " : "",
+           strcmp(request.root, "/") ? request.root : "");
+    return RPMRC_FAIL;
+}
+
+static rpmRC leofs_tsm_post(rpmPlugin plugin, rpmts ts, int res)
+{
+    (void)plugin, (void)res;
+    if (!pre_ran || (rpmtsFlags(ts) & RPMTRANS_FLAG_TEST))
+        return RPMRC_OK;
+    pre_ran = false;
+
+    /* Only when the leofs element went in: a failed one left the old files. */
+    const char *version = NULL;
+    rpmtsi iterator = rpmtsiInit(ts);
+    rpmte te;
+    while ((te = rpmtsiNext(iterator, TR_ADDED)))
+        if (rpm_view_names_match(package_names, rpmteN(te)) && !rpmteFailed(te))
+            version = rpmteV(te);
+    if (!version) {
+        rpmtsiFree(iterator);
+        return RPMRC_OK;
+    }
+    struct rpm_view view = {.new_version = version};
+    struct lu_request request = request_for(ts, &view);
+    request.packages_known = false; /* the post phase does not look at packages */
+    enum lu_outcome outcome = lu_run_post(&request, NULL);
+    if (outcome != LU_OUTCOME_OK)
+        rpmlog(RPMLOG_ERR,
+               "leofs: repairs after installing leofs %s did not all succeed; fix what is said "
+               "above, then run: leofs-upgrade%s%s post %s\n",
+               version, strcmp(request.root, "/") ? " --root " : "",
+               strcmp(request.root, "/") ? request.root : "", version);
+    rpmtsiFree(iterator); /* after the last use of version */
+    return outcome == LU_OUTCOME_OK ? RPMRC_OK : RPMRC_FAIL;
+}
+
+static rpmRC leofs_scriptlet_fork_post(rpmPlugin plugin, const char *path, int type)
+{
+    (void)plugin, (void)path, (void)type;
+    setenv(PLUGIN_ENV, "1", 1);
+    return RPMRC_OK;
+}
+
+__attribute__((visibility("default"))) struct rpmPluginHooks_s leofs_hooks = {
+    .init = leofs_init,
+    .cleanup = leofs_cleanup,
+    .tsm_pre = leofs_tsm_pre,
+    .tsm_post = leofs_tsm_post,
+    .scriptlet_fork_post = leofs_scriptlet_fork_post,
+};

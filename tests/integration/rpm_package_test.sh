@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# rpm_package_test.sh: our own package rpm-plugin-leofs builds with
+# rpmbuild from the source tree, installs with rpm into a temporary root,
+# and the installed plugin, enabled by its installed macros file, does an
+# upgrade. Usage: rpm_package_test.sh SOURCE_DIR. Prints "N passed, N failed".
+set -uo pipefail
+source=$(realpath "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpmpkg-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+result() {
+    if [[ $1 == 0 ]]; then echo "ok - $2"; passed=$((passed + 1)); else echo "FAIL - $2"; failed=$((failed + 1)); return 1; fi
+}
+
+version=$(sed -n 's/^project(leofs-upgrade-hooks VERSION \([0-9.]*\).*/\1/p' "$source/CMakeLists.txt")
+name=leofs-upgrade-hooks-$version
+mkdir -p "$work/top/SOURCES"
+# The working tree as it is (tools/dist archives commits only): tracked and
+# new files, not what git ignores (build dirs).
+git -C "$source" ls-files -co --exclude-standard -z |
+    tar -C "$source" --null -T - --transform "s|^|$name/|" -czf "$work/top/SOURCES/$name.tar.gz"
+
+# Debian's rpmdb does not know Debian's packages, hence --nodeps; no
+# debuginfo extraction on a Debian host.
+rpmbuild -ta --nodeps --define "_topdir $work/top" --define 'debug_package %{nil}' \
+    "$work/top/SOURCES/$name.tar.gz" >"$work/build.log" 2>&1
+result $? "rpmbuild -ta builds rpm-plugin-leofs" || tail -20 "$work/build.log"
+package=$(ls "$work"/top/RPMS/*/rpm-plugin-leofs-"$version"-*.rpm 2>/dev/null | head -n1)
+[[ -n $package ]]
+result $? "the package file exists"
+
+root=$work/root
+mkdir -p "$root/etc"
+rpm --root "$root" --dbpath /var/lib/rpm -i --nodeps "$package" >"$work/install.log" 2>&1
+result $? "rpm -i installs it into a root" || cat "$work/install.log"
+plugindir=$(rpm --eval '%{__plugindir}')
+macrodir=$(rpm --eval '%{_rpmmacrodir}')
+[[ -f $root$plugindir/leofs.so && -f $root$macrodir/macros.transaction_leofs && -x $root/usr/sbin/leofs-upgrade ]]
+result $? "it ships leofs.so, the macros file and leofs-upgrade"
+rpm --root "$root" --dbpath /var/lib/rpm -V --nodeps rpm-plugin-leofs >"$work/verify.log" 2>&1
+result $? "rpm -V finds the installed files as packaged" || cat "$work/verify.log"
+# The installed macros file enables the installed plugin: load both from
+# the root, as they would be on a system where the package is installed.
+rpm --load "$root$macrodir/macros.transaction_leofs" --define "__plugindir $root$plugindir" \
+    --eval '%{__transaction_leofs}' | grep -q "$root$plugindir/leofs.so"
+result $? "the installed macros file names the installed plugin"
+
+# The reference leofs spec for packagers builds, with the scriptlets/ fragments.
+rpmbuild -bb --define "_topdir $work/top" --define "_sourcedir $source/scriptlets" \
+    "$source/spec/leofs.spec.example" >"$work/reference.log" 2>&1
+result $? "the reference leofs spec builds" || tail -20 "$work/reference.log"
+rpm -qp --scripts "$work"/top/RPMS/noarch/leofs-1.3.8-*.rpm 2>/dev/null | grep -q 'leofs-upgrade pre 1.3.8'
+result $? "its %pretrans calls leofs-upgrade pre for its version"
+
+if command -v rpmlint >/dev/null; then
+    rpmlint -o 'NetworkEnabled False' "$package" "$source/spec/rpm-plugin-leofs.spec" >"$work/lint.log" 2>&1
+    ! grep -q ' E: ' "$work/lint.log"
+    result $? "rpmlint reports no errors" || grep ' E: ' "$work/lint.log"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# rpm_test.sh: the rpm plugin in real rpm, rpmbuild and dnf transactions
+# into temporary roots. Usage: rpm_test.sh BUILD_DIR SOURCE_DIR
+# Builds leofs test packages with rpmbuild, then upgrades with the plugin
+# loaded from the build tree. Prints "N passed, N failed".
+set -uo pipefail
+build=$(realpath "$1")
+source=$(realpath "$2")
+plugin_dir=$build/rpm-plugin
+work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpm-XXXXXX")
+passed=0
+failed=0
+epmd_ports=()
+node_pids=()
+
+cleanup() {
+    local pid port
+    for pid in "${node_pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for port in "${epmd_ports[@]}"; do ERL_EPMD_PORT=$port epmd -kill >/dev/null 2>&1; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A sanitized plugin needs the sanitizer runtime in the rpm process.
+if [[ -n "${LEOFS_SANITIZE_RUNTIME:-}" ]]; then
+    export LD_PRELOAD=$LEOFS_SANITIZE_RUNTIME
+    export ASAN_OPTIONS=detect_leaks=0
+fi
+
+fail() { echo "FAIL - $case_name: $*"; return 1; }
+
+build_packages() {
+    local spec=$source/tests/packages/leofs-test.spec.in
+    for v in 1.3.2 1.3.7 1.3.8; do
+        rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver $v" "$spec" \
+            >"$work/rpmbuild-$v.log" 2>&1 || { cat "$work/rpmbuild-$v.log"; exit 1; }
+    done
+    mkdir -p "$work/rpms" && mv "$work"/top/RPMS/noarch/*.rpm "$work/rpms/"
+    rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver 1.3.8" \
+        --define "with_fallback 1" --define "scriptlets $source/scriptlets" "$spec" \
+        >"$work/rpmbuild-fallback.log" 2>&1 || { cat "$work/rpmbuild-fallback.log"; exit 1; }
+    mkdir -p "$work/fallback" && mv "$work"/top/RPMS/noarch/*.rpm "$work/fallback/"
+}
+
+new_root() {
+    root=$(mktemp -d "$work/root-XXXXXX")
+    mkdir -p "$root/etc"
+    printf 'root:x:0:0:root:/root:/bin/sh\nleofs:x:990:990:LeoFS:/usr/local/leofs:/sbin/nologin\n' \
+        >"$root/etc/passwd"
+    printf 'root:x:0:\nleofs:x:990:\n' >"$root/etc/group"
+}
+
+# rpm into $root with our plugin from the build tree; output in $work/out.
+rpm_in() {
+    rpm --root "$root" --dbpath /var/lib/rpm \
+        --define "__plugindir $plugin_dir" \
+        --define '__transaction_leofs %{__plugindir}/leofs.so' "$@" >"$work/out" 2>&1
+}
+rpm_q() { rpm --root "$root" --dbpath /var/lib/rpm -q "$@" 2>/dev/null; }
+pkg() { echo "$work/rpms/leofs-$1-1.noarch.rpm"; }
+owner() { stat -c '%u:%g' "$root$1"; }
+mode() { stat -c '%a' "$root$1"; }
+said() { grep -q -- "$1" "$work/out" || fail "output lacks '$1': $(grep -v Alien "$work/out" | head -5)"; }
+
+case_upgrade() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    printf 'OLDCOOKIE' >"$root/usr/local/leofs/.erlang.cookie"
+    chmod 644 "$root/usr/local/leofs/.erlang.cookie"
+    rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -3 "$work/out")" || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
+    [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie owner" || return
+    [[ $(mode /usr/local/leofs/.erlang.cookie) == 400 ]] || fail "cookie mode" || return
+    [[ $(cat "$root/usr/local/leofs/.erlang.cookie") == OLDCOOKIE ]] || fail "cookie content" || return
+    [[ $(owner /usr/local/leofs/1.3.8/leo_storage/avs) == 990:990 ]] || fail "avs owner" || return
+    [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
+    [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+}
+
+case_install_beside_refused() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    if rpm_in -i "$(pkg 1.3.8)"; then fail "rpm -i of a second version went through"; return 1; fi
+    said "would leave several leofs versions installed" || return
+    [[ ! -e $root/usr/local/leofs/1.3.8 ]] || fail "1.3.8 files were laid down" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+}
+
+case_two_installed_refused() {
+    rpm_in -i --noplugins "$(pkg 1.3.2)" "$(pkg 1.3.7)" || fail "install both" || return
+    if rpm_in -U "$(pkg 1.3.8)"; then fail "upgrade with two installed went through"; return 1; fi
+    said "several leofs versions are installed" || return
+    said "rpm -e leofs-1.3.2-1.noarch" || return
+    [[ $(rpm_q leofs | wc -l) == 2 && ! -e $root/usr/local/leofs/1.3.8 ]] || fail "state changed" || return
+}
+
+case_current_directory_refused() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    mkdir -p "$root/usr/local/leofs/current" && echo precious >"$root/usr/local/leofs/current/notes"
+    if rpm_in -U "$(pkg 1.3.8)"; then fail "upgrade over a current directory went through"; return 1; fi
+    said "is a real directory" || return
+    [[ $(cat "$root/usr/local/leofs/current/notes") == precious ]] || fail "data lost" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch && ! -e $root/usr/local/leofs/1.3.8 ]] ||
+        fail "state changed" || return
+}
+
+case_test_mode_changes_nothing() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
+    rpm_in -U --test "$(pkg 1.3.8)" || fail "rpm -U --test failed: $(tail -3 "$work/out")" || return
+    [[ $(owner /usr/local/leofs/.erlang.cookie) == 0:0 ]] || fail "cookie changed" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+}
+
+case_disabled_by_macro() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    rpm_in -i --define '_leofs_upgrade_disabled 1' "$(pkg 1.3.8)" ||
+        fail "a disabled plugin still refused: $(tail -3 "$work/out")" || return
+    [[ $(rpm_q leofs | wc -l) == 2 ]] || fail "rpm -q: $(rpm_q leofs)" || return
+}
+
+# A shell and leofs-upgrade inside the root, for the scriptlet fallback
+# (rpm runs scriptlets chrooted into the root).
+install_tools_in_root() {
+    mkdir -p "$root/bin" "$root/usr/sbin"
+    cp /bin/busybox "$root/bin/sh"
+    cp "$build/cli/leofs-upgrade" "$root/usr/sbin/leofs-upgrade"
+    local lib
+    for lib in $(ldd "$build/cli/leofs-upgrade" | awk '/=>/ {print $3} /^\s*\// {print $1}'); do
+        cp --parents -L "$lib" "$root"
+    done
+}
+
+case_noplugins_fallback() {
+    [[ -z ${LEOFS_SANITIZE_RUNTIME:-} ]] || { echo "skip - $case_name: a sanitized binary cannot run chrooted without /proc"; return 0; }
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    install_tools_in_root
+    printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
+    rpm_in -U --noplugins --nodeps "$work/fallback/leofs-1.3.8-1.noarch.rpm" ||
+        fail "rpm -U --noplugins failed: $(tail -5 "$work/out")" || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current" || return
+    [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "fallback did not fix the cookie" || return
+    said "leofs-upgrade: cookie:" || return
+}
+
+case_plugin_and_fallback_work_once() {
+    [[ -z ${LEOFS_SANITIZE_RUNTIME:-} ]] || { echo "skip - $case_name: a sanitized binary cannot run chrooted without /proc"; return 0; }
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    install_tools_in_root
+    printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
+    rpm_in -U --nodeps "$work/fallback/leofs-1.3.8-1.noarch.rpm" ||
+        fail "rpm -U failed: $(tail -5 "$work/out")" || return
+    [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie" || return
+    said "leofs: cookie:" || return
+    if grep -q "leofs-upgrade: " "$work/out"; then fail "the scriptlet fallback ran too"; return 1; fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+case_running_node_refuses_then_lone_epmd_is_stopped() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    local port node_pid
+    port=$(free_port)
+    mkdir -p "$root/etc/leofs" && echo "epmd_port = $port" >"$root/etc/leofs/upgrade.conf"
+    epmd_ports+=("$port")
+    ERL_EPMD_PORT=$port epmd -daemon || fail "epmd did not start" || return
+    ERL_EPMD_PORT=$port erl -sname storage_0 -noshell -detached
+    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q storage_0 && break; sleep 0.2; done
+    node_pid=$(pgrep -n -f -- "-sname storage_0")
+    [[ -n $node_pid ]] || fail "the Erlang node did not start" || return
+    node_pids+=("$node_pid")
+    if rpm_in -U "$(pkg 1.3.8)"; then fail "upgrade with a running node went through"; return 1; fi
+    said "LeoFS nodes are running" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "state changed" || return
+    kill "$node_pid"
+    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q storage_0 || break; sleep 0.2; done
+    rpm_in -U "$(pkg 1.3.8)" || fail "upgrade after stopping the node: $(tail -3 "$work/out")" || return
+    said "stopped stale epmd" || return
+    if ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1; then fail "epmd still answers"; return 1; fi
+}
+
+case_dnf_installroot() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
+    local home=$work/dnf-home
+    mkdir -p "$home"
+    printf '%%_dbpath /var/lib/rpm\n%%__plugindir %s\n%%__transaction_leofs %%{__plugindir}/leofs.so\n' \
+        "$plugin_dir" >"$home/.rpmmacros"
+    HOME=$home /usr/bin/python3 /usr/bin/dnf --installroot="$root" --releasever=12 \
+        --disablerepo='*' --nogpgcheck -y -q upgrade "$(pkg 1.3.8)" >"$work/out" 2>&1 ||
+        fail "dnf upgrade failed: $(tail -5 "$work/out")" || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current" || return
+    [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie" || return
+}
+
+run_case() {
+    case_name=$1
+    new_root
+    if "$1"; then
+        echo "ok - $1"
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+}
+
+build_packages
+run_case case_upgrade
+run_case case_install_beside_refused
+run_case case_two_installed_refused
+run_case case_current_directory_refused
+run_case case_test_mode_changes_nothing
+run_case case_disabled_by_macro
+run_case case_noplugins_fallback
+run_case case_plugin_and_fallback_work_once
+run_case case_running_node_refuses_then_lone_epmd_is_stopped
+run_case case_dnf_installroot
+echo "$passed passed, $failed failed"
+((failed == 0))
