@@ -1,4 +1,10 @@
-/* label.c: default SELinux contexts for files the steps touch (see label.h). */
+/* label.c: default SELinux contexts for files the steps touch (see label.h).
+ *
+ * libselinux is loaded with dlopen on first use, and only on a running
+ * SELinux system (selinuxfs mounted) for the host's own root: the rpm plugin
+ * is loaded into every rpm transaction, and linking libselinux (and with it
+ * libpcre2) into it would cost every one of them. Built without libselinux's
+ * headers, these functions do nothing. */
 #define _GNU_SOURCE
 #include "label.h"
 
@@ -8,50 +14,101 @@
 #include <sys/stat.h>
 
 #ifdef HAVE_SELINUX
+#include <dlfcn.h>
 #include <selinux/label.h>
 #include <selinux/selinux.h>
 
-static struct selabel_handle *labels(struct lu_context *ctx)
+#define SELINUX_LIBRARY "libselinux.so.1"
+
+/* The libselinux calls we use, resolved from the loaded library. */
+struct selinux_calls {
+    void *library;
+    __typeof__(is_selinux_enabled) *is_enabled;
+    __typeof__(selabel_open) *open;
+    __typeof__(selabel_lookup) *lookup;
+    __typeof__(selabel_close) *close;
+    __typeof__(fsetfilecon) *set_fd;
+    __typeof__(lsetfilecon) *set_link;
+    __typeof__(freecon) *free_context;
+};
+
+struct labels {
+    struct selinux_calls calls;
+    struct selabel_handle *handle;
+};
+
+static int load(struct selinux_calls *c)
 {
-    if (!ctx->labels_tried) {
-        ctx->labels_tried = true;
-        if (ctx->root_is_host && !ctx->dry_run && is_selinux_enabled() > 0) {
-            ctx->labels = selabel_open(SELABEL_CTX_FILE, NULL, 0);
-            if (!ctx->labels)
-                lu_log(ctx, LU_LOG_WARNING, "SELinux is enabled but its file contexts cannot be "
-                       "read (%s): files keep the context they have", strerror(errno));
-        }
+    c->library = dlopen(SELINUX_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!c->library)
+        return -1;
+    *(void **)&c->is_enabled = dlsym(c->library, "is_selinux_enabled");
+    *(void **)&c->open = dlsym(c->library, "selabel_open");
+    *(void **)&c->lookup = dlsym(c->library, "selabel_lookup");
+    *(void **)&c->close = dlsym(c->library, "selabel_close");
+    *(void **)&c->set_fd = dlsym(c->library, "fsetfilecon");
+    *(void **)&c->set_link = dlsym(c->library, "lsetfilecon");
+    *(void **)&c->free_context = dlsym(c->library, "freecon");
+    if (!c->is_enabled || !c->open || !c->lookup || !c->close || !c->set_fd || !c->set_link ||
+        !c->free_context) {
+        dlclose(c->library);
+        c->library = NULL;
+        return -1;
     }
-    return ctx->labels;
+    return 0;
+}
+
+static struct labels *labels(struct lu_context *ctx)
+{
+    static struct labels state;
+    struct stat st;
+    if (ctx->labels_tried)
+        return ctx->labels;
+    ctx->labels_tried = true;
+    if (!ctx->root_is_host || ctx->dry_run || stat("/sys/fs/selinux/enforce", &st) < 0)
+        return NULL;
+    if (load(&state.calls) < 0) {
+        lu_log(ctx, LU_LOG_WARNING, "SELinux is enabled but %s cannot be loaded: files keep the "
+               "context they have", SELINUX_LIBRARY);
+        return NULL;
+    }
+    if (state.calls.is_enabled() <= 0 || !(state.handle = state.calls.open(SELABEL_CTX_FILE, NULL, 0))) {
+        if (state.calls.is_enabled() > 0)
+            lu_log(ctx, LU_LOG_WARNING, "SELinux file contexts cannot be read (%s): files keep "
+                   "the context they have", strerror(errno));
+        dlclose(state.calls.library);
+        memset(&state, 0, sizeof state);
+        return NULL;
+    }
+    ctx->labels = &state;
+    return &state;
 }
 
 static void apply(struct lu_context *ctx, const char *path, mode_t mode, int fd, int dir_fd,
                   const char *name)
 {
-    struct selabel_handle *handle = labels(ctx);
+    struct labels *l = labels(ctx);
     char *context = NULL;
-    if (!handle)
+    if (!l)
         return;
-    if (selabel_lookup(handle, &context, path, mode) < 0) {
+    if (l->calls.lookup(l->handle, &context, path, (int)mode) < 0) {
         if (errno != ENOENT)
             lu_log(ctx, LU_LOG_WARNING, "no SELinux context for %s: %s", path, strerror(errno));
         return;
     }
     int r;
     if (fd >= 0) {
-        r = fsetfilecon(fd, context);
+        r = l->calls.set_fd(fd, context);
     } else {
-        /* A symlink cannot be opened: name it through its directory fd. */
-        char proc_path[64];
-        snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d/", dir_fd);
-        char full[4200];
-        snprintf(full, sizeof full, "%s%s", proc_path, name);
-        r = lsetfilecon(full, context);
+        /* A symlink cannot be opened: name it through its directory's fd. */
+        char link_path[4200];
+        snprintf(link_path, sizeof link_path, "/proc/self/fd/%d/%s", dir_fd, name);
+        r = l->calls.set_link(link_path, context);
     }
     if (r < 0)
         lu_log(ctx, LU_LOG_WARNING, "cannot set SELinux context %s on %s: %s", context, path,
                strerror(errno));
-    freecon(context);
+    l->calls.free_context(context);
 }
 
 void label_fd(struct lu_context *ctx, int fd, const char *path, mode_t mode)
@@ -66,8 +123,12 @@ void label_symlink(struct lu_context *ctx, int dir_fd, const char *name, const c
 
 void label_close(struct lu_context *ctx)
 {
-    if (ctx->labels)
-        selabel_close(ctx->labels);
+    struct labels *l = ctx->labels;
+    if (l) {
+        l->calls.close(l->handle);
+        dlclose(l->calls.library);
+        memset(l, 0, sizeof *l);
+    }
     ctx->labels = NULL;
     ctx->labels_tried = false;
 }
