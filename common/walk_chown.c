@@ -1,0 +1,109 @@
+/* walk_chown.c: give a tree an owner the way "chown -R -P" would, but on
+ * fds, without touching entries that are already right, and leaving
+ * hard-linked files alone (a hard link made by a local user may be
+ * /etc/shadow). See walk.h. */
+#define _GNU_SOURCE
+#include "walk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct chown_walk {
+    uid_t uid;
+    gid_t gid;
+    bool dry_run;
+    struct chown_stats *stats;
+    walk_progress_fn *progress;
+    void *progress_data;
+    char *error;
+    size_t error_size;
+};
+
+static bool right(const struct chown_walk *c, const struct stat *st)
+{
+    return st->st_uid == c->uid && st->st_gid == c->gid;
+}
+
+static int failed(struct chown_walk *c, const char *path)
+{
+    snprintf(c->error, c->error_size, "cannot change the owner of %s: %s", path, strerror(errno));
+    return -1;
+}
+
+static int chown_directory(void *data, int fd, const struct stat *st, const char *path)
+{
+    struct chown_walk *c = data;
+    if (right(c, st))
+        return 0;
+    c->stats->changed++;
+    if (!c->dry_run && fchown(fd, c->uid, c->gid) < 0)
+        return failed(c, path);
+    return 0;
+}
+
+static int chown_other(void *data, int dir_fd, const char *name, const struct stat *st,
+                       const char *path)
+{
+    struct chown_walk *c = data;
+    if (right(c, st))
+        return 0;
+    if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
+        if (!c->stats->hard_links++)
+            snprintf(c->stats->first_hard_link, sizeof c->stats->first_hard_link, "%s", path);
+        return 0;
+    }
+    if (S_ISLNK(st->st_mode)) {
+        /* The link itself (AT_SYMLINK_NOFOLLOW never reaches its target). */
+        c->stats->changed++;
+        if (!c->dry_run && fchownat(dir_fd, name, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno != ENOENT)
+            return failed(c, path);
+        return 0;
+    }
+    /* Pin the inode that was inspected, then change that one. */
+    int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : failed(c, path);
+    struct stat pinned;
+    int r = 0;
+    if (fstat(fd, &pinned) < 0) {
+        r = failed(c, path);
+    } else if (pinned.st_dev != st->st_dev || pinned.st_ino != st->st_ino ||
+               (S_ISREG(pinned.st_mode) && pinned.st_nlink > 1)) {
+        /* swapped or linked meanwhile: leave it */
+    } else {
+        c->stats->changed++;
+        if (!c->dry_run && fchownat(fd, "", c->uid, c->gid, AT_EMPTY_PATH) < 0)
+            r = failed(c, path);
+    }
+    close(fd);
+    return r;
+}
+
+static void report_progress(void *data, unsigned long long entries, const char *path)
+{
+    struct chown_walk *c = data;
+    if (c->progress)
+        c->progress(c->progress_data, entries, path);
+}
+
+int walk_chown(int start_fd, const char *start_path, uid_t uid, gid_t gid, bool dry_run,
+               walk_progress_fn *progress, void *progress_data, struct chown_stats *stats,
+               char *error, size_t error_size)
+{
+    struct chown_walk c = {
+        .uid = uid, .gid = gid, .dry_run = dry_run, .stats = stats,
+        .progress = progress, .progress_data = progress_data,
+        .error = error, .error_size = error_size,
+    };
+    const struct walk_ops ops = {
+        .directory = chown_directory,
+        .other = chown_other,
+        .progress = report_progress,
+    };
+    memset(stats, 0, sizeof *stats);
+    return walk_tree(start_fd, start_path, &ops, &c, &stats->entries, error, error_size);
+}

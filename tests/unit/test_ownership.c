@@ -1,0 +1,232 @@
+/* test_ownership.c: the ownership step and its walk on realistic and
+ * hostile trees: defaults and custom dirs fixed, nothing outside changed,
+ * a re-run touches no inode. */
+#include "fixture.h"
+#include "walk.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define V "/usr/local/leofs/1.3.8"
+
+static const struct lu_step_report *step;
+static struct lu_report *report;
+
+static void setup(void)
+{
+    fixture_root();
+    fixture_accounts();
+    fixture_leofs_install("1.3.8");
+}
+
+static void teardown(void)
+{
+    lu_report_free(report);
+    report = NULL;
+    fixture_cleanup();
+}
+
+static void run(bool dry_run)
+{
+    struct lu_request request = fixture_request();
+    request.dry_run = dry_run;
+    lu_report_free(report);
+    lu_run_post(&request, &report);
+    step = lu_report_find(report, "ownership");
+    cr_assert_not_null(step);
+}
+
+static void assert_owner(const char *path, uid_t want)
+{
+    uid_t uid;
+    gid_t gid;
+    fixture_stat(path, &uid, &gid, NULL);
+    cr_assert_eq(uid, want, "%s is owned by %u, not %u", path, (unsigned)uid, (unsigned)want);
+    cr_assert_eq(gid, want, "%s has group %u, not %u", path, (unsigned)gid, (unsigned)want);
+}
+
+TestSuite(ownership, .init = setup, .fini = teardown);
+
+Test(ownership, default_dirs_go_to_leofs)
+{
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
+    assert_owner(V "/leo_storage/avs", 990);
+    assert_owner(V "/leo_storage/avs/object/0.avs", 990);
+    assert_owner(V "/leo_storage/avs/metadata/0/000001.log", 990);
+    assert_owner(V "/leo_gateway/cache/data/0", 990);
+    assert_owner(V "/leo_manager_0/log/app/info", 990);
+    assert_owner(V "/leo_manager_1/work/queue/1/message0", 990);
+    assert_owner(V "/leo_storage/etc/leo_storage.conf", 990);
+    assert_owner(V "/leo_gateway/snmp/snmpa_gateway_0/db/snmp_config_db", 990);
+    assert_owner(V "/leo_storage/bin/leo_storage", 0);          /* not a data dir */
+    assert_owner(V "/leo_gateway/snmp/snmpa_gateway_0/LEO-PSMIB.bin", 0);
+    assert_owner(V, 0);
+}
+
+Test(ownership, rerun_changes_no_inode)
+{
+    run(false);
+    struct stat before, after;
+    cr_assert_eq(lstat(fixture_path(V "/leo_storage/avs/object/0.avs"), &before), 0);
+    sleep(1);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_UNCHANGED, "%s", step->message);
+    cr_assert_eq(lstat(fixture_path(V "/leo_storage/avs/object/0.avs"), &after), 0);
+    cr_assert_eq(before.st_ctim.tv_sec, after.st_ctim.tv_sec);
+    cr_assert_eq(before.st_ctim.tv_nsec, after.st_ctim.tv_nsec);
+}
+
+Test(ownership, dry_run_changes_nothing)
+{
+    run(true);
+    cr_assert_eq(step->status, LU_STATUS_WOULD_CHANGE, "%s", step->message);
+    assert_owner(V "/leo_storage/avs/object/0.avs", 0);
+}
+
+Test(ownership, version_before_1_3_3_is_skipped)
+{
+    fixture_cleanup();
+    fixture_root();
+    fixture_accounts();
+    fixture_leofs_install("1.3.2");
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_SKIPPED);
+    assert_owner("/usr/local/leofs/1.3.2/leo_storage/avs/object/0.avs", 0);
+}
+
+Test(ownership, custom_dirs_from_config_and_drop_in)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.conf",
+                  "obj_containers.path = [/mnt/avs1, ./avs]\n"
+                  "queue_dir = /var/leofs/queue\n"
+                  "log.app = /var/log/leofs/app\n"
+                  "sasl.sasl_error_log = /var/log/leofs-sasl/sasl-error.log\n",
+                  0644);
+    fixture_write(V "/leo_storage/etc/leo_storage.d/20-extra.conf",
+                  "mnesia.dir = /srv/leofs/mnesia\n", 0644);
+    fixture_write("/mnt/avs1/object/1.avs", "data", 0644);
+    fixture_write("/var/leofs/queue/q", "q", 0644);
+    fixture_write("/var/log/leofs/app/info", "log", 0644);
+    fixture_write("/var/log/leofs-sasl/sasl-error.log", "sasl", 0644);
+    fixture_write("/srv/leofs/mnesia/schema.DAT", "m", 0644);
+    fixture_write("/var/log/other/keep", "not ours", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s\n%s", step->message, fixture_log());
+    assert_owner("/mnt/avs1/object/1.avs", 990);
+    assert_owner("/var/leofs/queue/q", 990);
+    assert_owner("/var/log/leofs/app/info", 990);
+    assert_owner("/var/log/leofs-sasl/sasl-error.log", 990);
+    assert_owner("/srv/leofs/mnesia/schema.DAT", 990);
+    assert_owner("/var/log/other/keep", 0);
+    assert_owner("/var/log", 0);
+    assert_owner("/mnt", 0);
+}
+
+Test(ownership, system_dir_in_config_is_refused)
+{
+    fixture_write("/etc/passwd-", "backup", 0600);
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /etc\nlog.app = /\n", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    cr_assert(fixture_log_has("refusing to change the owner of system directory /etc (queue_dir in"),
+              "%s", fixture_log());
+    assert_owner("/etc/passwd-", 0);
+    assert_owner("/etc", 0);
+    assert_owner("/usr", 0);
+}
+
+Test(ownership, root_owned_symlink_is_followed_user_symlink_is_not)
+{
+    /* The admin moved avs to a bigger disk. */
+    fixture_write("/data/avs/object/9.avs", "data", 0644);
+    fixture_write(V "/leo_gateway/etc/leo_gateway.conf", "cache.cache_disc_dir_data = /tmp/cachelink\n",
+                  0644);
+    fixture_write("/secret/file", "secret", 0600);
+    fixture_symlink("/secret", "/tmp/cachelink");
+    fixture_chown("/tmp/cachelink", FIXTURE_OTHER_UID, FIXTURE_OTHER_UID);
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "obj_containers.path = [/srv/avs]\n", 0644);
+    fixture_symlink("/data/avs", "/srv/avs");
+    run(false);
+    assert_owner("/data/avs/object/9.avs", 990);
+    assert_owner("/secret/file", 0);
+    cr_assert(fixture_log_has("symlink that root does not own"), "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_WARNING);
+}
+
+Test(ownership, links_inside_data_dirs_are_not_followed)
+{
+    fixture_write("/etc/shadow", "root:secret", 0600);
+    fixture_symlink("/etc/shadow", V "/leo_storage/avs/evil-link");
+    fixture_symlink("../../../../../../../etc", V "/leo_storage/avs/evil-dir");
+    fixture_symlink("loop", V "/leo_storage/avs/loop");
+    cr_assert_eq(link(fixture_path("/etc/shadow"), fixture_path(V "/leo_storage/work/hardlink")), 0);
+    run(false);
+    assert_owner("/etc/shadow", 0);
+    assert_owner("/etc", 0);
+    assert_owner(V "/leo_storage/avs/evil-link", 990); /* the link itself */
+    cr_assert(fixture_log_has("hard-linked files alone"), "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_WARNING);
+}
+
+Test(ownership, missing_user_fails_naming_it)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.environment", "RUNNER_USER=ghost\n", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_FAILED);
+    cr_assert(fixture_log_has("user 'ghost' does not exist"), "%s", fixture_log());
+    assert_owner(V "/leo_storage/avs/object/0.avs", 0);
+    assert_owner(V "/leo_gateway/cache/data/0", 990); /* the other nodes are still done */
+}
+
+Test(ownership, malformed_config_fails_after_defaults)
+{
+    fixture_write(V "/leo_gateway/etc/leo_gateway.conf", "http.port = 8080\nnonsense line\n", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_FAILED);
+    cr_assert(fixture_log_has("leo_gateway.conf:2:"), "%s", fixture_log());
+    assert_owner(V "/leo_gateway/cache/data/0", 990);
+}
+
+Test(ownership, runner_user_per_node)
+{
+    fixture_write(V "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=alice\n", 0644);
+    run(false);
+    assert_owner(V "/leo_gateway/cache/data/0", 1000);
+    assert_owner(V "/leo_storage/avs/object/0.avs", 990);
+}
+
+Test(ownership, deep_tree_does_not_run_out_of_fds)
+{
+    char path[16384] = V "/leo_storage/avs";
+    size_t length = strlen(path);
+    for (int i = 0; i < 300; i++) {
+        memcpy(path + length, "/d", 3);
+        length += 2;
+    }
+    fixture_mkdir(path, 0755);
+    memcpy(path + length, "/leaf", 6);
+    fixture_write(path, "deep", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s\n%s", step->message, fixture_log());
+    assert_owner(path, 990);
+}
+
+Test(ownership, walk_counts_and_dry_run)
+{
+    int fd = open(fixture_path(V "/leo_storage/avs"), O_RDONLY | O_DIRECTORY);
+    struct chown_stats stats;
+    char error[256];
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, true, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(stats.entries, 6, "avs, object, 0.avs, metadata, 0, 000001.log: %llu", stats.entries);
+    cr_assert_eq(stats.changed, 6);
+    assert_owner(V "/leo_storage/avs", 0);
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, false, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, false, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(stats.changed, 0, "all right already");
+    close(fd);
+}
