@@ -182,7 +182,7 @@ int confdoc_parse(const char *text, size_t length, const char *name, enum confdo
         l->number = cursor.line;
         size_t eol_len = (size_t)(cursor.at - (line + line_len));
         memcpy(l->eol, line + line_len, eol_len > 2 ? 2 : eol_len);
-        if (!eol_seen && eol_len) {
+        if (!eol_seen && eol_len && line[line_len + eol_len - 1] == '\n') { /* not a lone "\r" */
             memcpy(doc->eol, l->eol, sizeof doc->eol);
             eol_seen = true;
         }
@@ -344,8 +344,10 @@ char *confdoc_render(const struct confdoc *doc, size_t *length)
     for (size_t i = 0; i < doc->count; i++) {
         const struct confdoc_line *line = &doc->lines[i];
         fputs(line->text, out);
-        /* An unterminated last line that is no longer last gets an end. */
-        fputs(line->eol[0] || i + 1 == doc->count ? line->eol : doc->eol, out);
+        /* A last line without a real line end ("" or a lone "\r") that is
+         * no longer last gets the file's line end. */
+        bool real_end = strcmp(line->eol, "\n") == 0 || strcmp(line->eol, "\r\n") == 0;
+        fputs(real_end || i + 1 == doc->count ? line->eol : doc->eol, out);
     }
     if (fclose(out) != 0) {
         free(buffer);

@@ -86,6 +86,22 @@ Test(confdoc, append_after_unterminated_last_line)
     confdoc_free(&doc);
 }
 
+Test(confdoc, lone_carriage_return_at_the_end_is_not_a_line_end)
+{
+    /* found by fuzz_confdoc: appending after "b = 2\r" must not leave "\r\r\n" */
+    struct confdoc doc;
+    cr_assert_eq(confdoc_parse("a = 1\r\nb = 2\r", 13, "t", CONFDOC_CUTTLEFISH, &doc, error,
+                               sizeof error), 0, "%s", error);
+    cr_assert_eq(confdoc_insert(&doc, doc.count, "c = 3"), 0);
+    char *out = confdoc_render(&doc, NULL);
+    cr_assert_str_eq(out, "a = 1\r\nb = 2\r\nc = 3\r\n");
+    free(out);
+    confdoc_free(&doc);
+    cr_assert_eq(confdoc_parse("b = 2\r", 6, "t", CONFDOC_CUTTLEFISH, &doc, error, sizeof error), 0);
+    cr_assert_str_eq(doc.eol, "\n");
+    confdoc_free(&doc);
+}
+
 Test(confdoc, shell_values_are_unquoted)
 {
     const char *text = "#RUNNER_ETC_DIR=\nRUNNER_USER='leofs'\nexport MAX_OPEN_FILES=\"$X\"\n";
