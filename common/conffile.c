@@ -34,6 +34,40 @@ static int append(struct conf_file *file, const char *key, size_t key_len, const
     return 0;
 }
 
+enum conf_line_kind conf_parse_line(const char *line, size_t length, struct conf_span *key,
+                                    struct conf_span *value)
+{
+    const char *start = line;
+    size_t len = length;
+    text_trim(&start, &len);
+    if (len == 0)
+        return CONF_LINE_BLANK;
+    if (start[0] == '#')
+        return CONF_LINE_COMMENT;
+    size_t key_len = 0;
+    while (key_len < len && key_char(start[key_len]))
+        key_len++;
+    const char *rest = start + key_len;
+    size_t rest_len = len - key_len;
+    text_trim(&rest, &rest_len);
+    if (key_len == 0 || rest_len == 0 || rest[0] != '=')
+        return CONF_LINE_MALFORMED;
+    const char *val = rest + 1;
+    size_t val_len = rest_len - 1;
+    /* A '#' after white space starts a comment. */
+    for (size_t i = 1; i < val_len; i++)
+        if (val[i] == '#' && (val[i - 1] == ' ' || val[i - 1] == '\t')) {
+            val_len = i;
+            break;
+        }
+    text_trim(&val, &val_len);
+    key->start = (size_t)(start - line);
+    key->length = key_len;
+    value->start = (size_t)(val - line);
+    value->length = val_len;
+    return val_len == 0 ? CONF_LINE_NO_VALUE : CONF_LINE_ENTRY;
+}
+
 int conf_parse(const char *text, size_t length, const char *name, struct conf_file *out,
                char *error, size_t error_size)
 {
@@ -49,37 +83,25 @@ int conf_parse(const char *text, size_t length, const char *name, struct conf_fi
     }
     text_begin(&cursor, text, length);
     while (text_next_line(&cursor, &line, &line_len)) {
-        text_trim(&line, &line_len);
-        if (line_len == 0 || line[0] == '#')
+        struct conf_span key, value;
+        enum conf_line_kind kind = conf_parse_line(line, line_len, &key, &value);
+        if (kind == CONF_LINE_BLANK || kind == CONF_LINE_COMMENT)
             continue;
-        size_t key_len = 0;
-        while (key_len < line_len && key_char(line[key_len]))
-            key_len++;
-        const char *rest = line + key_len;
-        size_t rest_len = line_len - key_len;
-        text_trim(&rest, &rest_len);
-        if (key_len == 0 || rest_len == 0 || rest[0] != '=') {
+        if (kind == CONF_LINE_MALFORMED) {
+            text_trim(&line, &line_len);
             snprintf(error, error_size, "%s:%u: expected 'key = value', found '%.*s'", name,
                      cursor.line, (int)(line_len > 60 ? 60 : line_len), line);
             conf_free(out);
             return -1;
         }
-        const char *value = rest + 1;
-        size_t value_len = rest_len - 1;
-        /* A '#' after white space starts a comment. */
-        for (size_t i = 1; i < value_len; i++)
-            if (value[i] == '#' && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
-                value_len = i;
-                break;
-            }
-        text_trim(&value, &value_len);
-        if (value_len == 0) {
+        if (kind == CONF_LINE_NO_VALUE) {
             snprintf(error, error_size, "%s:%u: '%.*s' has no value", name, cursor.line,
-                     (int)key_len, line);
+                     (int)key.length, line + key.start);
             conf_free(out);
             return -1;
         }
-        if (append(out, line, key_len, value, value_len, cursor.line) < 0) {
+        if (append(out, line + key.start, key.length, line + value.start, value.length,
+                   cursor.line) < 0) {
             snprintf(error, error_size, "%s: out of memory", name);
             conf_free(out);
             return -1;

@@ -61,6 +61,7 @@ enum lu_status step_packages(struct lu_context *ctx);
 enum lu_status step_current_precheck(struct lu_context *ctx);
 enum lu_status step_epmd(struct lu_context *ctx);
 /* Post phase, for ctx->layout.new_version: */
+enum lu_status step_takeover(struct lu_context *ctx); /* also alone: lu_run_takeover */
 enum lu_status step_current(struct lu_context *ctx);
 enum lu_status step_cookie(struct lu_context *ctx);
 enum lu_status step_ownership(struct lu_context *ctx);
@@ -75,5 +76,6 @@ enum lu_status step_epmd_socket(struct lu_context *ctx);
 #define STEP_OWNERSHIP "ownership"
 #define STEP_PIPE_DIR "pipe-dir"
 #define STEP_EPMD_SOCKET "epmd-socket"
+#define STEP_TAKEOVER "config-takeover"
 
 #endif

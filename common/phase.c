@@ -113,6 +113,8 @@ static void pre_steps(struct lu_context *ctx)
 
 static void post_steps(struct lu_context *ctx)
 {
+    /* First: it may write into etc/, which the ownership step then covers. */
+    run_step(ctx, STEP_TAKEOVER, step_takeover);
     run_step(ctx, STEP_CURRENT, step_current);
     run_step(ctx, STEP_COOKIE, step_cookie);
     run_step(ctx, STEP_OWNERSHIP, step_ownership);
@@ -202,4 +204,37 @@ enum lu_outcome lu_run_check(const struct lu_request *request, struct lu_report 
     if (version && !version_unpacked(request, version))
         version = NULL;
     return run_phase(&dry, "check", check_steps, version, report);
+}
+
+static void takeover_steps(struct lu_context *ctx)
+{
+    const char *from = ctx->request->old_version;
+    char error[512] = "";
+    if (!ctx->layout.version) {
+        snprintf(error, sizeof error, "no LeoFS version is installed under %s: nothing to take "
+                 "over", lu_display_path(ctx, LEOFS_HOME));
+    } else if (from && !layout_is_version_name(from)) {
+        snprintf(error, sizeof error, "'%s' is not a LeoFS version (expected e.g. 1.3.7)", from);
+    } else if (from && !version_unpacked(ctx->request, from)) {
+        snprintf(error, sizeof error, "LeoFS %s is not installed: %s/%s is not a directory", from,
+                 lu_display_path(ctx, LEOFS_HOME), from);
+    } else if (from && lu_version_compare(from, ctx->layout.version) >= 0) {
+        snprintf(error, sizeof error, "LeoFS %s is not older than %s: give --from an older "
+                 "version than --to", from, ctx->layout.version);
+    }
+    if (error[0]) {
+        lu_log(ctx, LU_LOG_ERROR, "%s", error);
+        report_set_config_error(ctx->report, error);
+        return;
+    }
+    run_step(ctx, STEP_TAKEOVER, step_takeover);
+}
+
+enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *from_version,
+                                const char *to_version, struct lu_report **report)
+{
+    struct lu_request alone = *request;
+    alone.old_version = from_version;
+    alone.new_version = to_version;
+    return run_phase(&alone, "takeover", takeover_steps, to_version, report);
 }

@@ -10,7 +10,7 @@
 
 static const char *const known_steps[] = {
     STEP_PACKAGES, STEP_EPMD, STEP_CURRENT, STEP_COOKIE, STEP_OWNERSHIP, STEP_PIPE_DIR,
-    STEP_EPMD_SOCKET,
+    STEP_EPMD_SOCKET, STEP_TAKEOVER,
 };
 
 static bool is_step(const char *name)
@@ -81,7 +81,7 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
             snprintf(error, error_size,
                      "%s:%u: unknown setting '%s' (known: user, group, epmd_port and the step "
                      "names packages, epmd, current-symlink, cookie, ownership, pipe-dir, "
-                     "epmd-socket)",
+                     "epmd-socket, config-takeover)",
                      name, e->line, e->key);
             result = -1;
         }

@@ -91,6 +91,15 @@ enum lu_outcome lu_run_post(const struct lu_request *request, struct lu_report *
 /* Both phases as a dry run; outcome OK means the upgrade is safe. */
 enum lu_outcome lu_run_check(const struct lu_request *request, struct lu_report **report);
 
+/* The configuration takeover alone (the post phase runs it first): carry
+ * each node's settings from the FROM version dir into the TO version dir
+ * (see leofs-upgrade(8)). FROM NULL: the newest version older than TO; TO
+ * NULL: the newest version. Honours request->dry_run and the policy file.
+ * A FROM or TO that is not installed, or FROM not older than TO, is a
+ * configuration error. The report has one step, "config-takeover". */
+enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *from_version,
+                                const char *to_version, struct lu_report **report);
+
 size_t lu_report_step_count(const struct lu_report *report);
 const struct lu_step_report *lu_report_step(const struct lu_report *report, size_t index);
 /* Find a step by name, NULL when the phase did not run it. */

@@ -1,0 +1,82 @@
+/* atomicfile.c: atomic whole-file writes keeping owner and mode (see
+ * atomicfile.h). */
+#define _GNU_SOURCE
+#include "atomicfile.h"
+#include "label.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define TEMP_SUFFIX ".leofs-upgrade-tmp"
+
+static int write_all(int fd, const char *data, size_t length)
+{
+    while (length) {
+        ssize_t n = write(fd, data, length);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
+                 const char *data, size_t length, const struct stat *like, bool replace)
+{
+    char temp[512];
+    struct stat st;
+    if (snprintf(temp, sizeof temp, ".%s" TEMP_SUFFIX, name) >= (int)sizeof temp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* A temporary file left by an interrupted run is ours only if it is a
+     * plain file owned by us with one link; anything else is left alone. */
+    if (fstatat(dir_fd, temp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+            errno = EEXIST;
+            return -1;
+        }
+        if (unlinkat(dir_fd, temp, 0) < 0)
+            return -1;
+    }
+    int fd = openat(dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    mode_t mode = like->st_mode & 07777;
+    int r = write_all(fd, data, length);
+    if (r == 0 && (like->st_uid != geteuid() || like->st_gid != getegid()))
+        r = fchown(fd, like->st_uid, like->st_gid);
+    if (r == 0)
+        r = fchmod(fd, mode); /* after chown, which may clear set-id bits */
+    if (r == 0)
+        label_fd(ctx, fd, path, S_IFREG | mode);
+    if (r == 0)
+        r = fsync(fd);
+    int saved = errno;
+    close(fd);
+    if (r == 0) {
+        if (replace) {
+            r = renameat(dir_fd, temp, dir_fd, name);
+        } else {
+            r = renameat2(dir_fd, temp, dir_fd, name, RENAME_NOREPLACE);
+            if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+                r = linkat(dir_fd, temp, dir_fd, name, 0); /* never replaces either */
+                if (r == 0)
+                    unlinkat(dir_fd, temp, 0);
+            }
+        }
+        saved = errno;
+    }
+    if (r < 0) {
+        unlinkat(dir_fd, temp, 0);
+        errno = saved;
+        return -1;
+    }
+    return fsync(dir_fd);
+}

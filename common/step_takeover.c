@@ -1,0 +1,490 @@
+/* step_takeover.c: the "config-takeover" step: carry each node's settings
+ * from the old version dir into the new one (rules in takeover.h).
+ *
+ * Where the old version's shipped defaults come from: the package manager
+ * never touched the old files, the operator edited them in place, so the
+ * old file alone cannot tell an edit from a default. A value is "not
+ * changed" when it equals (1) the new version's shipped value, or (2) the
+ * old version's shipped value, read from a copy beside the old file:
+ * .leofs-dist (left by an earlier takeover), .rpmnew or .dpkg-dist (left
+ * by the package manager), or (3) the known default in confdefaults.c.
+ * Anything else counts as the operator's and is kept: when unsure, the
+ * node keeps running with what it ran with. (.dpkg-old is not used: it is
+ * an operator's earlier file, not a shipped one.) An old file that is gone
+ * but for .rpmsave (rpm -U renames an edited config file of the erased
+ * package) is read from there; when it is gone entirely it was not edited
+ * (rpm erases unedited ones), so the new shipped file stands in for it and
+ * only the data paths are carried over.
+ *
+ * Nothing is lost: the new shipped file is kept as <name>.leofs-dist
+ * before the merged file replaces it atomically with the same owner and
+ * mode. A re-run finds the file equal to the merge and does nothing; a
+ * file changed since the takeover, or one the package manager kept as the
+ * operator's (a .rpmnew/.dpkg-dist beside it), is left alone. All files of
+ * a node are read and merged before any is written, so bad input (a
+ * malformed line, a key set twice, binary data, a symlink) writes nothing
+ * for that node. */
+#define _GNU_SOURCE
+#include "atomicfile.h"
+#include "confdoc.h"
+#include "context.h"
+#include "root.h"
+#include "takeover.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONF_LIMIT (1u << 20)
+#define DIST_SUFFIX ".leofs-dist"
+
+enum action { ACT_NONE, ACT_WRITE, ACT_LEFT };
+
+struct side {
+    char *text;
+    size_t length;
+    struct stat st;
+    bool present;
+    const char *suffix; /* which file it came from: "" or ".rpmsave"... */
+};
+
+struct node_file {
+    char name[64];          /* "leo_storage.conf" */
+    enum confdoc_syntax syntax;
+    char *new_path;         /* inside the root */
+    struct side now, dist, old, old_shipped;
+    bool pm_kept;           /* .rpmnew/.dpkg-dist beside the new file */
+    struct takeover_result result;
+    bool merged_ok;
+    char *merged;
+    size_t merged_length;
+    enum action action;
+    const char *why;        /* for ACT_NONE/ACT_LEFT */
+};
+
+struct node_job {
+    struct lu_context *ctx;
+    struct lu_step *step;
+    const struct lu_node *node;
+    const char *old_version, *new_version;
+    char *old_version_dir, *old_node_dir;
+    char *old_etc, *new_etc;
+    int old_etc_fd, new_etc_fd;
+    struct node_file files[2];
+    char error[1024];
+};
+
+static void side_free(struct side *side)
+{
+    free(side->text);
+    memset(side, 0, sizeof *side);
+}
+
+static bool exists_in_root(void *data, const char *path)
+{
+    int root_fd = *(int *)data;
+    int fd = root_open(root_fd, path, O_PATH, 0, 0);
+    if (fd >= 0) {
+        close(fd);
+        return true;
+    }
+    return errno == ELOOP; /* a symlink is something there */
+}
+
+/* Read NAME+SUFFIX in DIR_FD (a regular file, never through a symlink).
+ * 0 and present; 0 and absent; or -1 with a message in JOB->error. */
+static int read_side(struct node_job *job, int dir_fd, const char *dir, const char *name,
+                     const char *suffix, struct side *side)
+{
+    char full[128];
+    snprintf(full, sizeof full, "%s%s", name, suffix);
+    memset(side, 0, sizeof *side);
+    if (dir_fd < 0)
+        return 0;
+    int fd = openat(dir_fd, full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    char *path = path_join(dir, full);
+    const char *shown = lu_display_path(job->ctx, path ? path : full);
+    int r = -1;
+    if (fd < 0 && errno == ENOENT) {
+        r = 0;
+    } else if (fd < 0 && errno == ELOOP) {
+        snprintf(job->error, sizeof job->error, "%s is a symlink: configuration files are never "
+                 "read or written through a link; replace it with a regular file and re-run",
+                 shown);
+    } else if (fd < 0) {
+        snprintf(job->error, sizeof job->error, "cannot open %s: %s", shown, strerror(errno));
+    } else if (fstat(fd, &side->st) < 0 || !S_ISREG(side->st.st_mode)) {
+        snprintf(job->error, sizeof job->error, "%s is not a regular file: move it away and re-run",
+                 shown);
+    } else if (read_fd(fd, CONF_LIMIT, &side->text, &side->length) < 0) {
+        snprintf(job->error, sizeof job->error, "cannot read %s: %s", shown,
+                 errno == EFBIG ? "larger than 1 MiB, not a LeoFS configuration file"
+                                : strerror(errno));
+    } else {
+        side->present = true;
+        side->suffix = suffix;
+        r = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return r;
+}
+
+static bool has_sibling(int dir_fd, const char *name, const char *suffix)
+{
+    char full[128];
+    struct stat st;
+    snprintf(full, sizeof full, "%s%s", name, suffix);
+    return dir_fd >= 0 && fstatat(dir_fd, full, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int parse_side(struct node_job *job, const struct side *side, const char *dir,
+                      const struct node_file *file, struct confdoc *doc)
+{
+    char full[128];
+    snprintf(full, sizeof full, "%s%s", file->name, side->suffix ? side->suffix : "");
+    char *path = path_join(dir, full);
+    int r = confdoc_parse(side->text, side->length, lu_display_path(job->ctx, path ? path : full),
+                          file->syntax, doc, job->error, sizeof job->error);
+    free(path);
+    return r;
+}
+
+/* Read and merge one file of the node. -1 with JOB->error. */
+static int prepare_file(struct node_job *job, struct node_file *file)
+{
+    static const char *const old_saved[] = {"", ".rpmsave"};
+    static const char *const old_dist[] = {DIST_SUFFIX, ".rpmnew", ".dpkg-dist"};
+
+    file->new_path = path_join(job->new_etc, file->name);
+    if (read_side(job, job->new_etc_fd, job->new_etc, file->name, "", &file->now) < 0 ||
+        read_side(job, job->new_etc_fd, job->new_etc, file->name, DIST_SUFFIX, &file->dist) < 0)
+        return -1;
+    if (!file->now.present) {
+        file->why = "not shipped by the new version";
+        return 0;
+    }
+    file->pm_kept = has_sibling(job->new_etc_fd, file->name, ".rpmnew") ||
+                    has_sibling(job->new_etc_fd, file->name, ".dpkg-dist");
+    for (size_t i = 0; i < 2 && !file->old.present; i++)
+        if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &file->old) < 0)
+            return -1;
+    for (size_t i = 0; i < 3 && !file->old_shipped.present; i++)
+        if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_dist[i],
+                      &file->old_shipped) < 0)
+            return -1;
+    if (!file->old.present && file->syntax == CONFDOC_SHELL) {
+        file->why = "no such file in the old version";
+        return 0;
+    }
+
+    const struct side *shipped = file->dist.present ? &file->dist : &file->now;
+    struct confdoc new_doc, old_doc, old_shipped_doc;
+    bool have_old_shipped = false;
+    if (parse_side(job, shipped, job->new_etc, file, &new_doc) < 0)
+        return -1;
+    if (file->old.present) {
+        if (parse_side(job, &file->old, job->old_etc, file, &old_doc) < 0) {
+            confdoc_free(&new_doc);
+            return -1;
+        }
+    } else if (confdoc_copy(&new_doc, &old_doc) < 0) {
+        confdoc_free(&new_doc);
+        snprintf(job->error, sizeof job->error, "out of memory");
+        return -1;
+    } else {
+        step_note(job->step, LU_LOG_INFO, "%s: no %s in LeoFS %s (the package manager removes an "
+                  "unedited one): its defaults are assumed, only data paths are carried over",
+                  job->node->dir, file->name, job->old_version);
+    }
+    if (file->old_shipped.present) {
+        char saved[sizeof job->error];
+        memcpy(saved, job->error, sizeof saved);
+        if (parse_side(job, &file->old_shipped, job->old_etc, file, &old_shipped_doc) == 0)
+            have_old_shipped = true;
+        else
+            step_note(job->step, LU_LOG_WARNING, "ignoring the old shipped copy: %s", job->error);
+        memcpy(job->error, saved, sizeof saved);
+    }
+
+    int root_fd = job->ctx->root_fd;
+    struct takeover_input in = {
+        .type = job->node->type,
+        .old_version = job->old_version,
+        .new_version = job->new_version,
+        .old_version_dir = job->old_version_dir,
+        .old_node_dir = job->old_node_dir,
+        .new_node_dir = job->node->node_dir,
+        .old_doc = &old_doc,
+        .old_shipped = have_old_shipped ? &old_shipped_doc : NULL,
+        .new_shipped = &new_doc,
+        .exists = exists_in_root,
+        .exists_data = &root_fd,
+    };
+    int r = takeover_merge(&in, &file->result);
+    if (r == 0) {
+        file->merged_ok = true;
+        file->merged = confdoc_render(&file->result.merged, &file->merged_length);
+        r = file->merged ? 0 : -1;
+    }
+    confdoc_free(&new_doc);
+    confdoc_free(&old_doc);
+    if (have_old_shipped)
+        confdoc_free(&old_shipped_doc);
+    if (r < 0) {
+        snprintf(job->error, sizeof job->error, "out of memory merging %s", file->name);
+        return -1;
+    }
+
+    bool same = file->merged_length == file->now.length &&
+                memcmp(file->merged, file->now.text, file->now.length) == 0;
+    bool now_is_dist = file->dist.present && file->dist.length == file->now.length &&
+                       memcmp(file->dist.text, file->now.text, file->now.length) == 0;
+    if (same)
+        file->why = file->dist.present ? "already taken over" : "nothing to take over";
+    else if (file->dist.present && !now_is_dist) {
+        file->action = ACT_LEFT;
+        file->why = "changed since the takeover";
+    } else if (!file->dist.present && file->pm_kept) {
+        file->action = ACT_LEFT;
+        file->why = "the package manager kept it as edited (a .rpmnew or .dpkg-dist is beside it)";
+    } else {
+        file->action = ACT_WRITE;
+    }
+    return 0;
+}
+
+static int write_file(struct node_job *job, struct node_file *file)
+{
+    char dist_name[128];
+    snprintf(dist_name, sizeof dist_name, "%s" DIST_SUFFIX, file->name);
+    char *dist_path = path_join(job->new_etc, dist_name);
+    int r = 0;
+    if (!file->dist.present)
+        r = atomic_write(job->ctx, job->new_etc_fd, dist_name, dist_path, file->now.text,
+                         file->now.length, &file->now.st, false);
+    if (r == 0)
+        r = atomic_write(job->ctx, job->new_etc_fd, file->name, file->new_path, file->merged,
+                         file->merged_length, &file->now.st, true);
+    if (r < 0)
+        snprintf(job->error, sizeof job->error, "cannot write %s: %s%s",
+                 lu_display_path(job->ctx, file->new_path),
+                 strerror(errno),
+                 errno == EEXIST ? " (a file is in the way of the shipped copy or the temporary "
+                                   "file: move it away and re-run)" : "");
+    free(dist_path);
+    return r;
+}
+
+static void job_free(struct node_job *job)
+{
+    for (int i = 0; i < 2; i++) {
+        struct node_file *file = &job->files[i];
+        free(file->new_path);
+        side_free(&file->now);
+        side_free(&file->dist);
+        side_free(&file->old);
+        side_free(&file->old_shipped);
+        if (file->merged_ok)
+            takeover_result_free(&file->result);
+        free(file->merged);
+    }
+    if (job->old_etc_fd >= 0)
+        close(job->old_etc_fd);
+    if (job->new_etc_fd >= 0)
+        close(job->new_etc_fd);
+    free(job->old_node_dir);
+    free(job->old_etc);
+    free(job->new_etc);
+}
+
+enum node_outcome { NODE_ABSENT, NODE_SAME, NODE_WRITTEN, NODE_LEFT, NODE_FAILED };
+
+/* Take over one node; append its summary to SUMMARY. */
+static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *step,
+                                        const struct lu_node *node, const char *old_version,
+                                        char *old_version_dir, FILE *summary)
+{
+    struct node_job job = {
+        .ctx = ctx, .step = step, .node = node, .old_version = old_version,
+        .new_version = ctx->layout.version, .old_version_dir = old_version_dir,
+        .old_etc_fd = -1, .new_etc_fd = -1,
+    };
+    enum node_outcome outcome = NODE_SAME;
+    job.old_node_dir = path_join(old_version_dir, node->dir);
+    int probe = root_open(ctx->root_fd, job.old_node_dir, O_PATH | O_DIRECTORY, 0, 0);
+    if (!node->present || probe < 0) {
+        if (probe >= 0)
+            close(probe);
+        step_note(step, LU_LOG_INFO, "%s: not in both LeoFS %s and %s: nothing to take over",
+                  node->dir, old_version, job.new_version);
+        free(job.old_node_dir);
+        return NODE_ABSENT;
+    }
+    close(probe);
+    job.old_etc = path_join(job.old_node_dir, "etc");
+    job.new_etc = path_join(node->node_dir, "etc");
+    job.old_etc_fd = root_open(ctx->root_fd, job.old_etc, O_RDONLY | O_DIRECTORY, 0, 0);
+    job.new_etc_fd = root_open(ctx->root_fd, job.new_etc, O_RDONLY | O_DIRECTORY, 0, 0);
+    if (job.new_etc_fd < 0 || (job.old_etc_fd < 0 && errno != ENOENT)) {
+        bool is_new = job.new_etc_fd < 0;
+        snprintf(job.error, sizeof job.error, "cannot open %s: %s",
+                 lu_display_path(ctx, is_new ? job.new_etc : job.old_etc),
+                 errno == ELOOP ? "it is a symlink not owned by root" : strerror(errno));
+        outcome = NODE_FAILED;
+        goto done;
+    }
+    snprintf(job.files[0].name, sizeof job.files[0].name, "leo_%s.conf", node->type);
+    job.files[0].syntax = CONFDOC_CUTTLEFISH;
+    snprintf(job.files[1].name, sizeof job.files[1].name, "leo_%s.environment", node->type);
+    job.files[1].syntax = CONFDOC_SHELL;
+    for (int i = 0; i < 2; i++)
+        if (prepare_file(&job, &job.files[i]) < 0) {
+            outcome = NODE_FAILED;
+            goto done;
+        }
+
+    /* Everything is read and merged: now report and write. */
+    size_t counts[TAKEOVER_KINDS] = {0};
+    for (int i = 0; i < 2; i++) {
+        struct node_file *file = &job.files[i];
+        if (file->action == ACT_LEFT) {
+            step_note(step, LU_LOG_WARNING, "%s: %s left alone: %s; compare it with %s" DIST_SUFFIX
+                      " and LeoFS %s's file by hand", node->dir, file->name, file->why,
+                      file->name, old_version);
+            outcome = NODE_LEFT;
+            continue;
+        }
+        if (file->action != ACT_WRITE)
+            continue;
+        for (size_t k = 0; k < file->result.item_count; k++) {
+            step_change(step, "%s/%s: %s", node->dir, file->name, file->result.items[k].text);
+            counts[file->result.items[k].kind]++;
+            if (file->result.items[k].kind == TAKEOVER_DROPPED)
+                step_note(step, LU_LOG_WARNING, "%s/%s: %s", node->dir, file->name,
+                          file->result.items[k].text);
+        }
+        step_change(step, "%s: %s, the shipped file kept as %s" DIST_SUFFIX,
+                    file->new_path, file->dist.present ? "rewritten" : "taken over", file->name);
+        if (!ctx->dry_run && write_file(&job, file) < 0) {
+            outcome = NODE_FAILED;
+            goto done;
+        }
+        if (outcome == NODE_SAME)
+            outcome = NODE_WRITTEN;
+    }
+    if (outcome == NODE_WRITTEN || (outcome == NODE_LEFT && (counts[0] || counts[1] || counts[2] ||
+                                                             counts[3] || counts[4])))
+        fprintf(summary, "%s: %zu kept, %zu added, %zu adjusted, %zu new defaults, %zu dropped; ",
+                node->dir, counts[TAKEOVER_KEPT], counts[TAKEOVER_ADDED], counts[TAKEOVER_ADJUSTED],
+                counts[TAKEOVER_DEFAULT], counts[TAKEOVER_DROPPED]);
+    else if (outcome == NODE_LEFT)
+        fprintf(summary, "%s: left alone (%s); ", node->dir,
+                job.files[0].action == ACT_LEFT ? job.files[0].why : job.files[1].why);
+    else
+        fprintf(summary, "%s: %s; ", node->dir,
+                job.files[0].why ? job.files[0].why : "nothing to take over");
+done:
+    if (outcome == NODE_FAILED) {
+        step_note(step, LU_LOG_ERROR, "%s: %s", node->dir, job.error);
+        fprintf(summary, "%s: %s, nothing written for this node; ", node->dir, job.error);
+    }
+    job_free(&job);
+    return outcome;
+}
+
+/* The version to take over from: the request's, else the newest older one. */
+static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
+{
+    const char *new_version = ctx->layout.version;
+    const char *wanted = ctx->request->old_version;
+    char **versions;
+    int count = layout_list_versions(ctx->root_fd, &versions);
+    char *old = NULL;
+    if (count < 0) {
+        snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
+                 strerror(errno));
+        return NULL;
+    }
+    if (wanted) {
+        bool found = false;
+        for (int i = 0; i < count; i++)
+            found = found || strcmp(versions[i], wanted) == 0;
+        if (!found)
+            snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
+                     wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
+        else if (lu_version_compare(wanted, new_version) >= 0)
+            snprintf(why, why_size, "LeoFS %s is not older than %s: nothing to take over", wanted,
+                     new_version);
+        else
+            old = strdup(wanted);
+    } else {
+        for (int i = count; i-- > 0 && !old;)
+            if (lu_version_compare(versions[i], new_version) < 0)
+                old = strdup(versions[i]);
+        if (!old)
+            snprintf(why, why_size, "no LeoFS version older than %s under %s: nothing to take "
+                     "over", new_version, lu_display_path(ctx, LEOFS_HOME));
+    }
+    layout_free_versions(versions, count);
+    return old;
+}
+
+enum lu_status step_takeover(struct lu_context *ctx)
+{
+    struct lu_step *step = step_begin(ctx, STEP_TAKEOVER);
+    if (ctx->layout.global_config)
+        return step_finish(step, LU_STATUS_SKIPPED, "persistent configuration (GLOBAL_CONFIG=yes "
+                           "in %s): nodes read %s/leo_*/, which no upgrade replaces; nothing to "
+                           "take over", lu_display_path(ctx, LEOFS_GLOBAL_CONF),
+                           lu_display_path(ctx, LEOFS_ETC));
+    if (!ctx->layout.version)
+        return step_finish(step, LU_STATUS_SKIPPED, "no LeoFS version is installed");
+    char why[512];
+    char *old = choose_old(ctx, why, sizeof why);
+    if (!old)
+        return step_finish(step, LU_STATUS_SKIPPED, "%s", why);
+    char *old_dir = path_join(LEOFS_HOME, old);
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *summary = open_memstream(&text, &text_size);
+    if (!old_dir || !summary) {
+        free(old);
+        free(old_dir);
+        return step_finish(step, LU_STATUS_FAILED, "out of memory");
+    }
+    int failed = 0, left = 0, seen = 0;
+    for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
+        switch (take_over_node(ctx, step, &ctx->layout.nodes[i], old, old_dir, summary)) {
+        case NODE_ABSENT: break;
+        case NODE_SAME: seen++; break;
+        case NODE_WRITTEN: seen++; break;
+        case NODE_LEFT: seen++, left++; break;
+        case NODE_FAILED: seen++, failed++; break;
+        }
+    }
+    fclose(summary);
+    size_t length = text ? strlen(text) : 0;
+    if (length >= 2)
+        text[length - 2] = '\0'; /* the last "; " */
+    enum lu_status status;
+    if (seen == 0)
+        status = step_finish(step, LU_STATUS_SKIPPED, "from %s to %s: no node is in both versions",
+                             old, ctx->layout.version);
+    else
+        status = step_finish(step, failed ? LU_STATUS_FAILED
+                                   : left ? LU_STATUS_WARNING
+                                          : LU_STATUS_UNCHANGED,
+                             "from %s to %s: %s%s", old, ctx->layout.version, text ? text : "",
+                             failed ? " (fix the file named and re-run: leofs-upgrade takeover)"
+                                    : "");
+    free(text);
+    free(old);
+    free(old_dir);
+    return status;
+}
