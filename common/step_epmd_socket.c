@@ -2,7 +2,7 @@
  * recovery after an upgrade to 1.3.8 or later on a host run by systemd:
  * when leofs-epmd.socket is not active (typically failed because a stale
  * epmd held port 4369 during the package's own start), reset it and start
- * it with systemctl (run by absolute path, see spawn.h). */
+ * it with systemctl (run by absolute path, see program.h). */
 #define _GNU_SOURCE
 #include "epmd.h"
 #include "program.h"
