@@ -1,0 +1,35 @@
+/* process.h: what /proc tells about the processes around a TCP port: who
+ * holds a listening socket, what a process is called, which systemd unit
+ * it runs in, and signalling one process only while it is still the one
+ * that was checked. */
+#ifndef LU_PROCESS_H
+#define LU_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PROCESS_LISTENER_MAX 16
+
+/* Processes that hold a socket listening on TCP PORT (IPv4 or IPv6, any
+ * address), at most MAX of them, lowest pid first. Returns the count, or
+ * -1 with errno when /proc/net/tcp cannot be read. */
+int process_listeners(int port, pid_t *pids, size_t max);
+
+/* /proc/PID/comm, e.g. "epmd"; false when it cannot be read. */
+bool process_comm(pid_t pid, char *name, size_t size);
+
+/* The process runs epmd: the basename of /proc/PID/exe or its comm is "epmd". */
+bool process_is_epmd(pid_t pid);
+
+/* /proc/PID/cgroup names the systemd unit UNIT ("leofs-epmd.service") as
+ * a path component. */
+bool process_in_unit(pid_t pid, const char *unit);
+
+/* Send SIGTERM to PID only if it still listens on PORT and runs epmd; the
+ * check and the signal go to the same process (a pidfd, where the kernel
+ * has them). 0 when sent, -1 with errno (ESRCH: gone, EPERM: no longer
+ * proven to be epmd). */
+int process_terminate_epmd(pid_t pid, int port);
+
+#endif
