@@ -5,6 +5,7 @@
 #include "process.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -56,7 +57,7 @@ static int scan_table(const char *path, int port, unsigned long *inodes, size_t 
 static bool fd_dir_has_socket(int proc_fd, const char *pid_name, const unsigned long *inodes,
                               size_t count)
 {
-    char path[64];
+    char path[NAME_MAX + 8];
     snprintf(path, sizeof path, "%s/fd", pid_name);
     int dir_fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0)

@@ -180,9 +180,12 @@ static int choose_port(struct lu_context *ctx, char *error, size_t size)
 enum lu_status step_epmd(struct lu_context *ctx)
 {
     struct lu_step *step = step_begin(ctx, STEP_EPMD);
-    if (!ctx->root_is_host)
+    /* A root other than "/" (an image, a chroot) has nodes on this host only
+     * when its policy says which epmd port they use. */
+    if (!ctx->root_is_host && !ctx->policy.epmd_port)
         return step_finish(step, LU_STATUS_SKIPPED, "the root %s is not this running system: "
-                           "the host's epmd is not its business", ctx->root);
+                           "the host's epmd is not its business (set epmd_port in its "
+                           "/etc/leofs/upgrade.conf if its nodes run here)", ctx->root);
     char error[512];
     int port = choose_port(ctx, error, sizeof error);
     if (port < 0)

@@ -25,7 +25,7 @@ git -C "$source" ls-files -co --exclude-standard -z |
 # debuginfo extraction on a Debian host.
 rpmbuild -ta --nodeps --define "_topdir $work/top" --define 'debug_package %{nil}' \
     "$work/top/SOURCES/$name.tar.gz" >"$work/build.log" 2>&1
-result $? "rpmbuild -ta builds rpm-plugin-leofs" || tail -20 "$work/build.log"
+result $? "rpmbuild -ta builds rpm-plugin-leofs" || grep -E "error|Error" "$work/build.log" | head -20
 package=$(ls "$work"/top/RPMS/*/rpm-plugin-leofs-"$version"-*.rpm 2>/dev/null | head -n1)
 [[ -n $package ]]
 result $? "the package file exists"

@@ -124,9 +124,13 @@ install_tools_in_root() {
     cp /bin/busybox "$root/bin/sh"
     cp "$build/cli/leofs-upgrade" "$root/usr/sbin/leofs-upgrade"
     local lib
-    for lib in $(ldd "$build/cli/leofs-upgrade" | awk '/=>/ {print $3} /^\s*\// {print $1}'); do
+    for lib in $(ldd "$build/cli/leofs-upgrade" | awk '/=>/ {print $3} /^[ \t]*\// {print $1}'); do
         cp --parents -L "$lib" "$root"
     done
+    # rpm's own configuration, as a system with rpm has it (leofs-upgrade
+    # reads the root's rpmdb), with the rpmdb where these tests keep it.
+    cp --parents /usr/lib/rpm/rpmrc /usr/lib/rpm/macros "$root"
+    mkdir -p "$root/etc/rpm" && echo '%_dbpath /var/lib/rpm' >"$root/etc/rpm/macros"
 }
 
 case_noplugins_fallback() {

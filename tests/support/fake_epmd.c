@@ -1,6 +1,5 @@
 /* fake_epmd.c: a thread that plays epmd (or not) on 127.0.0.1 for the
  * tests (see fake_epmd.h). */
-#define _GNU_SOURCE
 #include "fake_epmd.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,5 @@
 /* step_context.c: a phase context around a fixture root for calling one
  * step function directly (see step_context.h). */
-#define _GNU_SOURCE
 #include "step_context.h"
 #include "fixture.h"
 #include "root.h"

@@ -1,6 +1,5 @@
 /* test_epmd.c: the epmd reply parser, the client against fake servers on
  * private loopback ports, and the epmd step's decisions (step_epmd). */
-#define _GNU_SOURCE
 #include "epmd.h"
 #include "fake_epmd.h"
 #include "fixture.h"
@@ -291,8 +290,18 @@ static void assert_message(const struct lu_step_report *step, const char *needle
 Test(step_epmd, skipped_when_root_is_not_the_host)
 {
     sc.ctx.root_is_host = false;
-    const struct lu_step_report *step = run_step(fake_free_port());
+    const struct lu_step_report *step = run_step(0);
     cr_assert_eq(step->status, LU_STATUS_SKIPPED);
+    assert_message(step, "set epmd_port");
+}
+
+Test(step_epmd, runs_for_a_root_whose_policy_names_the_port)
+{
+    sc.ctx.root_is_host = false;
+    int port = fake_free_port();
+    const struct lu_step_report *step = run_step(port);
+    cr_assert_eq(step->status, LU_STATUS_UNCHANGED, "%s", step->message);
+    assert_message(step, "no epmd on port");
 }
 
 Test(step_epmd, no_listener)
