@@ -18,6 +18,18 @@
 #define INODE_MAX 16
 #define TCP_LISTEN 0x0A
 
+bool process_parse_tcp_line(const char *line, int port, unsigned long *inode)
+{
+    /* "  0: 0100007F:1111 00000000:0000 0A 00000000:00000000 00:00000000 00000000
+     *   uid timeout inode ...": local address:port, remote, state (0A: LISTEN). */
+    char local[64];
+    unsigned state, local_port;
+    if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", local, &local_port,
+               &state, inode) != 4)
+        return false;
+    return state == TCP_LISTEN && local_port == (unsigned)port && *inode != 0;
+}
+
 /* Add the inodes of sockets listening on PORT in one /proc/net table. */
 static int scan_table(const char *path, int port, unsigned long *inodes, size_t *count)
 {
@@ -37,14 +49,8 @@ static int scan_table(const char *path, int port, unsigned long *inodes, size_t 
             header = false;
             continue;
         }
-        /* "  0: 0100007F:1111 00000000:0000 0A ... uid timeout inode ..." */
-        char local[64];
-        unsigned state, local_port;
         unsigned long inode;
-        if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", local,
-                   &local_port, &state, &inode) != 4)
-            continue;
-        if (state != TCP_LISTEN || local_port != (unsigned)port || inode == 0)
+        if (!process_parse_tcp_line(line, port, &inode))
             continue;
         if (*count < INODE_MAX)
             inodes[(*count)++] = inode;
@@ -174,11 +180,8 @@ bool process_is_epmd(pid_t pid)
     return process_comm(pid, comm, sizeof comm) && strcmp(comm, "epmd") == 0;
 }
 
-bool process_in_unit(pid_t pid, const char *unit)
+bool process_cgroup_names_unit(const char *text, const char *unit)
 {
-    char text[8192];
-    if (read_proc(pid, "cgroup", text, sizeof text) <= 0)
-        return false;
     size_t unit_length = strlen(unit);
     for (const char *at = text; (at = strstr(at, unit)); at += unit_length) {
         char after = at[unit_length];
@@ -186,6 +189,12 @@ bool process_in_unit(pid_t pid, const char *unit)
             return true;
     }
     return false;
+}
+
+bool process_in_unit(pid_t pid, const char *unit)
+{
+    char text[8192];
+    return read_proc(pid, "cgroup", text, sizeof text) > 0 && process_cgroup_names_unit(text, unit);
 }
 
 static bool still_epmd_on_port(pid_t pid, int port)

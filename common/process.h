@@ -26,6 +26,12 @@ bool process_is_epmd(pid_t pid);
  * a path component. */
 bool process_in_unit(pid_t pid, const char *unit);
 
+/* Pure parts, for the tests: one line of /proc/net/tcp or tcp6 (true
+ * when it is a socket listening on PORT, its inode in *inode), and whether
+ * the text of a /proc/PID/cgroup file names UNIT as a path component. */
+bool process_parse_tcp_line(const char *line, int port, unsigned long *inode);
+bool process_cgroup_names_unit(const char *text, const char *unit);
+
 /* Send SIGTERM to PID only if it still listens on PORT and runs epmd; the
  * check and the signal go to the same process (a pidfd, where the kernel
  * has them). 0 when sent, -1 with errno (ESRCH: gone, EPERM: no longer

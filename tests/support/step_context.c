@@ -18,6 +18,7 @@ void step_context_open(struct step_context *sc, const char *version)
     ctx->root = sc->request.root;
     ctx->root_fd = root_open_dir(ctx->root);
     cr_assert(ctx->root_fd >= 0, "open %s: %s", ctx->root, strerror(errno));
+    sc->opened = true;
     ctx->root_is_host = true;
     ctx->report = report_new("test", ctx->root);
     cr_assert(ctx->report);
@@ -35,6 +36,9 @@ const struct lu_step_report *step_context_result(struct step_context *sc, const 
 
 void step_context_close(struct step_context *sc)
 {
+    if (!sc->opened)
+        return;
+    sc->opened = false;
     layout_free(&sc->ctx.layout);
     policy_free(&sc->ctx.policy);
     lu_report_free(sc->ctx.report);

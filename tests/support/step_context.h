@@ -10,6 +10,7 @@
 struct step_context {
     struct lu_request request;
     struct lu_context ctx;
+    bool opened;
 };
 
 /* Open the fixture root (fixture_root() first) and load its layout
@@ -17,6 +18,7 @@ struct step_context {
 void step_context_open(struct step_context *sc, const char *version);
 /* The report entry of step NAME, which must have run. */
 const struct lu_step_report *step_context_result(struct step_context *sc, const char *name);
+/* Free what step_context_open made; nothing when it did not run. */
 void step_context_close(struct step_context *sc);
 
 #endif

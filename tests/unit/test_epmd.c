@@ -498,3 +498,47 @@ Test(step_epmd, stale_epmd_left_when_refused)
     assert_message(step, "left running because the upgrade was refused");
     cr_assert_eq(fake_epmd_requests('k'), 0);
 }
+
+/* ---- the pure /proc parsers ---- */
+
+Test(process_parse, tcp_lines)
+{
+    unsigned long inode = 0;
+    cr_assert(process_parse_tcp_line(
+        "   0: 00000000:61A7 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
+        "        0 54444 1 00000000f066cde2 100 0 0 10 0", 24999, &inode));
+    cr_assert_eq(inode, 54444);
+    cr_assert(process_parse_tcp_line(
+        "   0: 00000000000000000000000000000000:1111 00000000000000000000000000000000:0000 0A "
+        "00000000:00000000 00:00000000 00000000   990        0 54445 1 000000004e3c9df8 100 0 0 "
+        "10 0", 4369, &inode));
+    cr_assert_eq(inode, 54445);
+    /* Established, not listening; another port; the header; a closing socket. */
+    cr_assert_not(process_parse_tcp_line(
+        "   8: 0100007F:61A7 0100007F:9B14 01 00000000:00000000 00:00000000 00000000     0"
+        "        0 54472 1 00000000ace9d08e 20 4 31 11 -1", 24999, &inode));
+    cr_assert_not(process_parse_tcp_line(
+        "   0: 00000000:61A7 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
+        "        0 54444 1 00000000f066cde2 100 0 0 10 0", 4369, &inode));
+    cr_assert_not(process_parse_tcp_line(
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+        "timeout inode", 4369, &inode));
+    cr_assert_not(process_parse_tcp_line(
+        "   5: 00000000:1111 00000000:0000 0A 00000000:00000000 03:00001638 00000000     0"
+        "        0 0 3 000000004103b093", 4369, &inode));
+}
+
+Test(process_parse, cgroup_units)
+{
+    cr_assert(process_cgroup_names_unit("0::/system.slice/leofs-epmd.service\n",
+                                        "leofs-epmd.service"));
+    cr_assert(process_cgroup_names_unit("12:pids:/\n1:name=systemd:/system.slice/"
+                                        "leofs-epmd.service\n0::/\n", "leofs-epmd.service"));
+    cr_assert_not(process_cgroup_names_unit("0::/system.slice/epmd.service\n",
+                                            "leofs-epmd.service"));
+    cr_assert_not(process_cgroup_names_unit("0::/system.slice/old-leofs-epmd.service\n",
+                                            "leofs-epmd.service"));
+    cr_assert_not(process_cgroup_names_unit("0::/user.slice/leofs-epmd.service.d/x\n",
+                                            "leofs-epmd.service"));
+    cr_assert_not(process_cgroup_names_unit("0::/\n", "leofs-epmd.service"));
+}
