@@ -3,7 +3,6 @@
  * (never 4369) and real Erlang nodes registered with it. Every process the
  * test starts is killed by pid in the suite's fini, also after a failure,
  * and KILL_REQ is sent to the private port last. */
-#define _GNU_SOURCE
 #include "epmd.h"
 #include "fake_epmd.h"
 #include "fixture.h"

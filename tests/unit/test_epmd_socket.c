@@ -1,7 +1,6 @@
 /* test_epmd_socket.c: the program runner (real programs: /bin/true,
  * /bin/false, scripts) and the epmd-socket post step with a fake systemctl
  * script, so that no real systemd unit is touched. */
-#define _GNU_SOURCE
 #include "fixture.h"
 #include "program.h"
 #include "step_context.h"
