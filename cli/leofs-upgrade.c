@@ -29,8 +29,11 @@ static void usage(FILE *out)
             "                   the upgrade is safe\n"
             "  pre [VERSION]    before the package manager changes files: refuse an unsafe\n"
             "                   upgrade to VERSION, stop a stale epmd\n"
-            "  post [VERSION]   after the new files are in place: current symlink, cookie,\n"
-            "                   ownership, pipe dir, epmd socket (VERSION: the newest installed)\n"
+            "  post [VERSION]   after the new files are in place: config takeover, current\n"
+            "                   symlink, cookie, ownership, pipe dir, epmd socket\n"
+            "                   (VERSION: the newest installed)\n"
+            "  takeover         carry each node's settings from the old version dir to the new\n"
+            "                   one (--from OLD, default the newest older; --to NEW, the newest)\n"
             "\n"
             "Options:\n"
             "  -r, --root DIR         work on the system installed in DIR (default /)\n"
@@ -38,6 +41,7 @@ static void usage(FILE *out)
             "  -j, --json             print the report as one JSON document\n"
             "  -p, --policy FILE      read this policy file instead of DIR/etc/leofs/upgrade.conf\n"
             "  -o, --old-version VER  the version being replaced, when known\n"
+            "      --from VER, --to VER  the versions for takeover\n"
             "      --db rpm|none|auto the package database to read (default auto)\n"
             "      --progress         report progress during long walks\n"
             "  -q, --quiet            log only warnings and errors to stderr\n"
@@ -65,16 +69,17 @@ int main(int argc, char **argv)
         {"old-version", required_argument, NULL, 'o'}, {"db", required_argument, NULL, 'd'},
         {"progress", no_argument, NULL, 'P'},     {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},      {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},     {NULL, 0, NULL, 0},
     };
     struct lu_request request = {.root = "/"};
     struct lu_log_sink sink = {.prefix = PROGRAM, .stderr_level = LU_LOG_INFO, .use_syslog = true};
-    const char *db_choice = "auto";
+    const char *db_choice = "auto", *from = NULL, *to = NULL;
     bool json = false;
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:njp:o:qvhV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:njp:o:qvhV", options, NULL)) != -1) {
         switch (c) {
         case 'r': request.root = optarg; break;
         case 'n': request.dry_run = true; break;
@@ -87,12 +92,14 @@ int main(int argc, char **argv)
         case 'v': sink.stderr_level = LU_LOG_DEBUG; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf(PROGRAM " " LEOFS_UPGRADE_VERSION "\n"); return 0;
+        case 'F': from = optarg; break;
+        case 'T': to = optarg; break;
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return usage_error("%s", "no command given: use check, pre or post");
+        return usage_error("%s", "no command given: use check, pre, post or takeover");
     const char *command = argv[optind++];
     if (optind < argc)
         request.new_version = argv[optind++];
@@ -108,11 +115,19 @@ int main(int argc, char **argv)
         phase = lu_run_pre;
     else if (strcmp(command, "post") == 0)
         phase = lu_run_post;
+    else if (strcmp(command, "takeover") == 0)
+        phase = NULL;
     else
-        return usage_error("unknown command '%s': use check, pre or post", command);
+        return usage_error("unknown command '%s': use check, pre, post or takeover", command);
+    if ((from || to) && phase)
+        return usage_error("%s", "--from and --to go with takeover");
+    if (!phase && request.new_version)
+        return usage_error("unexpected argument '%s': takeover takes --from and --to",
+                           request.new_version);
 
     /* What changes nothing is not worth the system log. */
     sink.use_syslog = !request.dry_run && phase != lu_run_check;
+    bool reads_packages = phase == lu_run_pre || phase == lu_run_check;
     if (sink.use_syslog)
         openlog(PROGRAM, LOG_PID, LOG_DAEMON);
     request.log = lu_log_to_sink;
@@ -120,7 +135,8 @@ int main(int argc, char **argv)
 
     struct package_db db;
     char error[1024];
-    if (package_db_read(request.root, db_choice, &db, error, sizeof error) < 0) {
+    if (package_db_read(request.root, reads_packages ? db_choice : "none", &db, error,
+                        sizeof error) < 0) {
         fprintf(stderr, PROGRAM ": %s\n", error);
         return LU_OUTCOME_CONFIG_ERROR;
     }
@@ -149,7 +165,8 @@ int main(int argc, char **argv)
     }
 
     struct lu_report *report;
-    enum lu_outcome outcome = phase(&request, &report);
+    enum lu_outcome outcome = phase ? phase(&request, &report)
+                                    : lu_run_takeover(&request, from, to, &report);
     if (json)
         lu_report_write_json(report, stdout);
     else

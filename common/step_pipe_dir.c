@@ -199,5 +199,6 @@ enum lu_status step_pipe_dir(struct lu_context *ctx)
                            "by hand once no node runs");
     if (warned)
         return step_finish(step, LU_STATUS_WARNING, "pipe dirs left alone (see above)");
-    return step_finish(step, LU_STATUS_UNCHANGED, "no stale pipe dir");
+    return step_finish(step, LU_STATUS_UNCHANGED, step_change_count(step) ? "stale pipe dir removed"
+                                                                           : "no stale pipe dir");
 }
