@@ -272,3 +272,36 @@ char *path_join(const char *dir, const char *name)
     memcpy(joined + at, name, nlen + 1);
     return joined;
 }
+
+char *path_normalise(const char *path)
+{
+    size_t length = strlen(path);
+    char *out = malloc(length + 2);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *end = strchrnul(p, '/');
+        size_t n = (size_t)(end - p);
+        if (n == 0 || (n == 1 && p[0] == '.')) {
+            /* nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (used > 0 && out[used - 1] != '/')
+                used--;
+            if (used > 0)
+                used--; /* the slash */
+        } else {
+            out[used++] = '/';
+            memcpy(out + used, p, n);
+            used += n;
+        }
+        p = end;
+    }
+    if (used == 0)
+        out[used++] = '/';
+    out[used] = '\0';
+    return out;
+}

@@ -38,5 +38,8 @@ int read_fd(int fd, size_t limit, char **data, size_t *length);
 
 /* Join a directory and a relative name into a new path ("a" + "b" = "a/b"). */
 char *path_join(const char *dir, const char *name);
+/* An absolute path with ".", ".." and repeated slashes resolved lexically
+ * (never above "/"), as a new string. */
+char *path_normalise(const char *path);
 
 #endif

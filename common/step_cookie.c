@@ -1,10 +1,10 @@
 /* step_cookie.c: /usr/local/leofs/.erlang.cookie owned by the runner user
  * and group, mode 0400, never through a symlink; created when missing with
- * random content (32 hex digits, no newline, as LeoFS's packages make it).
- * A new cookie is written to a temporary file and renamed into place
- * without replacing one that appeared meanwhile. */
+ * random content (32 hex digits, no newline, as LeoFS's packages make it),
+ * written atomically without replacing one that appeared meanwhile. */
 #define _GNU_SOURCE
 #include "context.h"
+#include "atomicfile.h"
 #include "label.h"
 
 #include <errno.h>
@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #define COOKIE ".erlang.cookie"
-#define COOKIE_TEMP ".erlang.cookie.leofs-upgrade"
 #define COOKIE_PATH LEOFS_HOME "/" COOKIE
 #define COOKIE_MODE 0400
 
@@ -38,69 +37,15 @@ static int random_cookie(char text[33])
     return 0;
 }
 
-static int write_all(int fd, const char *data, size_t length)
-{
-    while (length) {
-        ssize_t n = write(fd, data, length);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        length -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Put a new cookie in place; 0, or -1 with errno (EEXIST: one appeared). */
+/* Put a new cookie in place without replacing one that appeared meanwhile;
+ * 0, or -1 with errno (EEXIST: something is in its place). */
 static int create_cookie(struct lu_context *ctx, int home_fd, uid_t uid, gid_t gid)
 {
     char text[33];
-    struct stat st;
+    struct stat like = {.st_uid = uid, .st_gid = gid, .st_mode = S_IFREG | COOKIE_MODE};
     if (random_cookie(text) < 0)
         return -1;
-    /* A temporary file left by an interrupted run is ours only if it is a
-     * plain root-owned file; anything else is left alone. */
-    if (fstatat(home_fd, COOKIE_TEMP, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1) {
-            errno = EEXIST;
-            return -1;
-        }
-        if (unlinkat(home_fd, COOKIE_TEMP, 0) < 0)
-            return -1;
-    }
-    int fd = openat(home_fd, COOKIE_TEMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    COOKIE_MODE);
-    if (fd < 0)
-        return -1;
-    int r = write_all(fd, text, 32);
-    if (r == 0)
-        r = fchown(fd, uid, gid);
-    if (r == 0)
-        r = fchmod(fd, COOKIE_MODE);
-    if (r == 0)
-        label_fd(ctx, fd, COOKIE_PATH, S_IFREG | COOKIE_MODE);
-    if (r == 0)
-        r = fsync(fd);
-    int saved = errno;
-    close(fd);
-    if (r == 0) {
-        r = renameat2(home_fd, COOKIE_TEMP, home_fd, COOKIE, RENAME_NOREPLACE);
-        if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
-            /* No RENAME_NOREPLACE on this filesystem: link() never replaces either. */
-            r = linkat(home_fd, COOKIE_TEMP, home_fd, COOKIE, 0);
-            if (r == 0)
-                unlinkat(home_fd, COOKIE_TEMP, 0);
-        }
-        saved = errno;
-    }
-    if (r < 0) {
-        unlinkat(home_fd, COOKIE_TEMP, 0);
-        errno = saved;
-        return -1;
-    }
-    return fsync(home_fd);
+    return atomic_write(ctx, home_fd, COOKIE, COOKIE_PATH, text, 32, &like, false);
 }
 
 enum lu_status step_cookie(struct lu_context *ctx)
@@ -124,8 +69,9 @@ enum lu_status step_cookie(struct lu_context *ctx)
         if (!ctx->dry_run && create_cookie(ctx, home_fd, owner->uid, owner->gid) < 0)
             status = step_finish(step, LU_STATUS_FAILED, "cannot create %s: %s%s", shown,
                                  strerror(errno),
-                                 errno == EEXIST ? " (something appeared in its place or at "
-                                                   COOKIE_TEMP "; remove it and re-run)" : "");
+                                 errno == EEXIST ? " (something appeared in its place, or a "
+                                                   "temporary file that is not ours is beside it; "
+                                                   "remove it and re-run)" : "");
         else
             status = step_finish(step, LU_STATUS_UNCHANGED, "new cookie for %s", owner->user);
         close(home_fd);

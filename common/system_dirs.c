@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "system_dirs.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const exact[] = {
@@ -42,37 +41,4 @@ bool system_dir(const char *path)
     if (starts_with(path, "/usr/local/leofs/") && !strchr(path + 17, '/'))
         return true;
     return false;
-}
-
-char *path_normalise(const char *path)
-{
-    size_t length = strlen(path);
-    char *out = malloc(length + 2);
-    if (!out)
-        return NULL;
-    size_t used = 0;
-    const char *p = path;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *end = strchrnul(p, '/');
-        size_t n = (size_t)(end - p);
-        if (n == 0 || (n == 1 && p[0] == '.')) {
-            /* nothing */
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (used > 0 && out[used - 1] != '/')
-                used--;
-            if (used > 0)
-                used--; /* the slash */
-        } else {
-            out[used++] = '/';
-            memcpy(out + used, p, n);
-            used += n;
-        }
-        p = end;
-    }
-    if (used == 0)
-        out[used++] = '/';
-    out[used] = '\0';
-    return out;
 }

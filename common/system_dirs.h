@@ -9,7 +9,5 @@
 
 /* PATH is absolute and normalised (no ".", "..", "//" or trailing "/"). */
 bool system_dir(const char *path);
-/* Normalise an absolute path lexically into a new string. */
-char *path_normalise(const char *path);
 
 #endif

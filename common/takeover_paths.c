@@ -3,6 +3,7 @@
  * resolved lexically inside the root; existence is asked of the caller. */
 #define _GNU_SOURCE
 #include "layout.h"
+#include "root.h"
 #include "takeover.h"
 
 #include <errno.h>
@@ -16,40 +17,17 @@
  * slash of REL is kept. */
 static char *resolve(const char *base, const char *rel)
 {
-    size_t blen = strlen(base), rlen = strlen(rel);
-    char *joined = malloc(blen + rlen + 2);
-    char *out = malloc(blen + rlen + 3);
-    if (!joined || !out) {
-        free(joined);
-        free(out);
-        return NULL;
-    }
-    sprintf(joined, "%s/%s", base, rel);
-    size_t used = 0;
-    for (char *part = joined; *part;) {
-        char *end = strchrnul(part, '/');
-        size_t len = (size_t)(end - part);
-        if (len == 0 || (len == 1 && part[0] == '.')) {
-            /* nothing */
-        } else if (len == 2 && part[0] == '.' && part[1] == '.') {
-            while (used > 0 && out[used - 1] != '/')
-                used--;
-            if (used > 0)
-                used--; /* the slash before the dropped component */
-        } else {
-            out[used++] = '/';
-            memcpy(out + used, part, len);
-            used += len;
-        }
-        part = *end ? end + 1 : end;
-    }
-    if (used == 0)
-        out[used++] = '/';
-    else if (rlen && rel[rlen - 1] == '/')
-        out[used++] = '/';
-    out[used] = '\0';
+    size_t rlen = strlen(rel);
+    char *joined = path_join(base, rel);
+    char *normal = joined ? path_normalise(joined) : NULL;
     free(joined);
-    return out;
+    if (!normal || !rlen || rel[rlen - 1] != '/' || strcmp(normal, "/") == 0)
+        return normal;
+    char *slashed = malloc(strlen(normal) + 2);
+    if (slashed)
+        sprintf(slashed, "%s/", normal);
+    free(normal);
+    return slashed;
 }
 
 /* The new core for one item, or NULL to keep it. */

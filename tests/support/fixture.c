@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 static char root[4096];
+static struct lu_report *last_report;
 static char *log_text;
 static size_t log_length;
 
@@ -45,6 +46,8 @@ static int unlock_entry(const char *path, const struct stat *st, int type, struc
 
 void fixture_cleanup(void)
 {
+    lu_report_free(last_report);
+    last_report = NULL;
     if (!root[0])
         return;
     nftw(root, unlock_entry, 64, FTW_PHYS);
@@ -286,6 +289,21 @@ struct lu_request fixture_request(void)
         .log = capture,
     };
     return request;
+}
+
+const struct lu_step_report *fixture_run(enum lu_outcome (*phase)(const struct lu_request *,
+                                                                  struct lu_report **),
+                                         const char *version, bool dry_run, const char *step,
+                                         enum lu_outcome *outcome)
+{
+    struct lu_request request = fixture_request();
+    request.new_version = version;
+    request.dry_run = dry_run;
+    lu_report_free(last_report);
+    enum lu_outcome result = phase(&request, &last_report);
+    if (outcome)
+        *outcome = result;
+    return lu_report_find(last_report, step);
 }
 
 const char *fixture_log(void)

@@ -39,6 +39,15 @@ void fixture_leofs_install(const char *version);
 
 /* A request for the fixture root whose log lines are captured. */
 struct lu_request fixture_request(void);
+/* Run PHASE (lu_run_pre, lu_run_post or lu_run_check) on the fixture root
+ * for VERSION and return the report of STEP (NULL when the phase did not
+ * run it); the report lives until the next fixture_run or fixture_cleanup.
+ * OUTCOME, when not NULL, gets the phase's outcome. */
+const struct lu_step_report *fixture_run(enum lu_outcome (*phase)(const struct lu_request *,
+                                                                  struct lu_report **),
+                                         const char *version, bool dry_run, const char *step,
+                                         enum lu_outcome *outcome);
+
 /* Everything logged so far, one line each. */
 const char *fixture_log(void);
 bool fixture_log_has(const char *needle);

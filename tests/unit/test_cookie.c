@@ -11,7 +11,6 @@
 #define COOKIE "/usr/local/leofs/.erlang.cookie"
 
 static const struct lu_step_report *step;
-static struct lu_report *report;
 
 static void setup(void)
 {
@@ -20,20 +19,9 @@ static void setup(void)
     fixture_leofs_install("1.3.8");
 }
 
-static void teardown(void)
-{
-    lu_report_free(report);
-    report = NULL;
-    fixture_cleanup();
-}
-
 static void run(bool dry_run)
 {
-    struct lu_request request = fixture_request();
-    request.dry_run = dry_run;
-    lu_report_free(report);
-    lu_run_post(&request, &report);
-    step = lu_report_find(report, "cookie");
+    step = fixture_run(lu_run_post, NULL, dry_run, "cookie", NULL);
     cr_assert_not_null(step);
 }
 
@@ -49,7 +37,7 @@ static void assert_cookie(uid_t want_uid, gid_t want_gid)
     cr_assert_eq(mode & 07777, 0400, "mode %o", mode & 07777);
 }
 
-TestSuite(cookie, .init = setup, .fini = teardown);
+TestSuite(cookie, .init = setup, .fini = fixture_cleanup);
 
 Test(cookie, root_owned_cookie_is_given_to_leofs_content_kept)
 {
@@ -73,7 +61,7 @@ Test(cookie, missing_cookie_is_created_random)
     cr_assert_eq(strlen(data), 32);
     for (int i = 0; i < 32; i++)
         cr_assert(isxdigit((unsigned char)data[i]));
-    cr_assert_not(fixture_exists("/usr/local/leofs/.erlang.cookie.leofs-upgrade"));
+    cr_assert_not(fixture_exists("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp"));
     free(data);
 }
 

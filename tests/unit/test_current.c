@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 static const struct lu_step_report *step;
-static struct lu_report *report;
 
 static void setup(void)
 {
@@ -18,22 +17,11 @@ static void setup(void)
     fixture_leofs_install("1.3.7");
 }
 
-static void teardown(void)
-{
-    lu_report_free(report);
-    report = NULL;
-    fixture_cleanup();
-}
-
 static enum lu_outcome run(enum lu_outcome (*phase)(const struct lu_request *, struct lu_report **),
                            const char *version, bool dry_run)
 {
-    struct lu_request request = fixture_request();
-    request.new_version = version;
-    request.dry_run = dry_run;
-    lu_report_free(report);
-    enum lu_outcome outcome = phase(&request, &report);
-    step = lu_report_find(report, "current-symlink");
+    enum lu_outcome outcome;
+    step = fixture_run(phase, version, dry_run, "current-symlink", &outcome);
     return outcome;
 }
 
@@ -46,7 +34,7 @@ static const char *link_target(void)
     return target;
 }
 
-TestSuite(current, .init = setup, .fini = teardown);
+TestSuite(current, .init = setup, .fini = fixture_cleanup);
 
 Test(current, created_then_repointed_then_left)
 {

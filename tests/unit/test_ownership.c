@@ -14,7 +14,6 @@
 #define V "/usr/local/leofs/1.3.8"
 
 static const struct lu_step_report *step;
-static struct lu_report *report;
 
 static void setup(void)
 {
@@ -23,20 +22,9 @@ static void setup(void)
     fixture_leofs_install("1.3.8");
 }
 
-static void teardown(void)
-{
-    lu_report_free(report);
-    report = NULL;
-    fixture_cleanup();
-}
-
 static void run(bool dry_run)
 {
-    struct lu_request request = fixture_request();
-    request.dry_run = dry_run;
-    lu_report_free(report);
-    lu_run_post(&request, &report);
-    step = lu_report_find(report, "ownership");
+    step = fixture_run(lu_run_post, NULL, dry_run, "ownership", NULL);
     cr_assert_not_null(step);
 }
 
@@ -49,7 +37,7 @@ static void assert_owner(const char *path, uid_t want)
     cr_assert_eq(gid, want, "%s has group %u, not %u", path, (unsigned)gid, (unsigned)want);
 }
 
-TestSuite(ownership, .init = setup, .fini = teardown);
+TestSuite(ownership, .init = setup, .fini = fixture_cleanup);
 
 Test(ownership, default_dirs_go_to_leofs)
 {

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 static const struct lu_step_report *step;
-static struct lu_report *report;
 
 static void setup(void)
 {
@@ -16,20 +15,9 @@ static void setup(void)
     fixture_leofs_install("1.3.8");
 }
 
-static void teardown(void)
-{
-    lu_report_free(report);
-    report = NULL;
-    fixture_cleanup();
-}
-
 static void run(bool dry_run)
 {
-    struct lu_request request = fixture_request();
-    request.dry_run = dry_run;
-    lu_report_free(report);
-    lu_run_post(&request, &report);
-    step = lu_report_find(report, "pipe-dir");
+    step = fixture_run(lu_run_post, NULL, dry_run, "pipe-dir", NULL);
     cr_assert_not_null(step);
 }
 
@@ -40,7 +28,7 @@ static void stale_pipe_dir(void)
     fixture_write("/tmp/usr/local/leofs/1.3.2/leo_storage/erlang.pipe.1.w", "", 0600);
 }
 
-TestSuite(pipe_dir, .init = setup, .fini = teardown);
+TestSuite(pipe_dir, .init = setup, .fini = fixture_cleanup);
 
 Test(pipe_dir, root_owned_stale_dir_is_removed)
 {
