@@ -182,7 +182,8 @@ static void add_configs(struct ownership *o, struct lu_node *node)
     }
     if (dir)
         closedir(dir);
-    qsort(names, count, sizeof *names, by_name);
+    if (count > 1)
+        qsort(names, count, sizeof *names, by_name);
     for (size_t i = 0; i < count; i++) {
         char *file = path_join(drop_in, names[i]);
         if (file)

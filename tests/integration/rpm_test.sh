@@ -66,7 +66,18 @@ case_upgrade() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
     printf 'OLDCOOKIE' >"$root/usr/local/leofs/.erlang.cookie"
     chmod 644 "$root/usr/local/leofs/.erlang.cookie"
+    # The operator's setting and the node's data, to be taken over.
+    local conf=/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
+    sed -i 's/^log.log_level = 1/log.log_level = 3/' "$root$conf"
+    mkdir -p "$root/usr/local/leofs/1.3.7/leo_storage/avs/object" &&
+        echo data >"$root/usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs"
     rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -3 "$work/out")" || return
+    local new_conf=$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf
+    grep -q '^log.log_level = 3$' "$new_conf" || fail "the operator's setting was not taken over" || return
+    grep -q '^obj_containers.path = \[/usr/local/leofs/1.3.7/leo_storage/avs\]$' "$new_conf" ||
+        fail "obj_containers.path does not lead to the data: $(grep obj_ "$new_conf")" || return
+    [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs) == 990:990 ]] ||
+        fail "the data taken over is not leofs's" || return
     [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie owner" || return
     [[ $(mode /usr/local/leofs/.erlang.cookie) == 400 ]] || fail "cookie mode" || return
