@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -217,4 +218,22 @@ Test(ownership, walk_counts_and_dry_run)
     cr_assert_eq(walk_chown(fd, "avs", 990, 990, false, NULL, NULL, &stats, error, sizeof error), 0);
     cr_assert_eq(stats.changed, 0, "all right already");
     close(fd);
+}
+
+Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /srv/\xc3\xa9t\xc3\xa9\xff/q\n", 0644);
+    fixture_write("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", "queued", 0644);
+    struct lu_request request = fixture_request();
+    struct lu_report *json_report;
+    lu_run_post(&request, &json_report);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    lu_report_write_json(json_report, out);
+    fclose(out);
+    lu_report_free(json_report);
+    cr_assert(strstr(text, "/srv/\xc3\xa9t\xc3\xa9\\ufffd/q: 2 of 2 entries owned by leofs"), "%s", text);
+    free(text);
+    assert_owner("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", 990);
 }
