@@ -137,6 +137,15 @@ static int merge_key(const struct takeover_input *in, struct takeover_result *ou
 }
 
 /* Old keys that the new file does not set. */
+/* Append TITLE at the end of DOC, after a blank line. */
+static int append_heading(struct confdoc *doc, const char *title)
+{
+    if (doc->count && doc->lines[doc->count - 1].kind != CONFDOC_BLANK &&
+        confdoc_insert(doc, doc->count, "") < 0)
+        return -1;
+    return confdoc_insert(doc, doc->count, title);
+}
+
 static int carry_old_only(const struct takeover_input *in, struct takeover_result *out)
 {
     const struct confdoc *old = in->old_doc;
@@ -171,12 +180,9 @@ static int carry_old_only(const struct takeover_input *in, struct takeover_resul
         struct confdoc *doc = &out->merged;
         if (!header) {
             char *title;
-            if (doc->count && doc->lines[doc->count - 1].kind != CONFDOC_BLANK &&
-                confdoc_insert(doc, doc->count, "") < 0)
-                return -1;
             if (asprintf(&title, DROPPED_HEADER, in->old_version, in->new_version) < 0)
                 return -1;
-            int r = confdoc_insert(doc, doc->count, title);
+            int r = append_heading(doc, title);
             free(title);
             if (r < 0)
                 return -1;
@@ -270,12 +276,9 @@ static int merge_env(const struct takeover_input *in, struct takeover_result *ou
         } else {
             if (!header) {
                 char *title;
-                if (doc->count && doc->lines[doc->count - 1].kind != CONFDOC_BLANK &&
-                    confdoc_insert(doc, doc->count, "") < 0)
-                    return -1;
                 if (asprintf(&title, KEPT_HEADER, in->old_version) < 0)
                     return -1;
-                int r = confdoc_insert(doc, doc->count, title);
+                int r = append_heading(doc, title);
                 free(title);
                 if (r < 0)
                     return -1;
