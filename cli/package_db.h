@@ -4,21 +4,23 @@
 #ifndef LEOFS_CLI_PACKAGE_DB_H
 #define LEOFS_CLI_PACKAGE_DB_H
 
-#include "leofs/upgrade.h"
+#include "leofs/package_list.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct package_db {
-    struct lu_package *packages;
+    const struct lu_package *packages; /* the leofs packages of every database read */
     size_t count;
     const char *remove_command; /* "rpm -e", "dpkg --purge" */
     const char *name;           /* "rpm", "dpkg", NULL when none was read */
-    void *backend;              /* the view's own storage */
+    bool from_both;             /* both databases list leofs packages */
+    struct lu_package_list list;
 };
 
-/* Read ROOT's database: WHICH is "rpm", "dpkg", "none" or "auto" (the one
- * the root has). 0 with db->name NULL when there is none to read; -1 with a
- * message in ERROR. */
+/* Read ROOT's database: WHICH is "rpm", "dpkg", "none" or "auto" (every
+ * one the root has). 0 with db->name NULL when there is none to read; -1
+ * with a message in ERROR. */
 int package_db_read(const char *root, const char *which, struct package_db *db, char *error,
                     size_t error_size);
 void package_db_free(struct package_db *db);

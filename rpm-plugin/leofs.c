@@ -46,7 +46,7 @@ static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
     package_names = rpmExpand("%{?_leofs_upgrade_packages}", NULL);
     if (!package_names || !*package_names) {
         free(package_names);
-        package_names = strdup(RPM_VIEW_DEFAULT_NAMES);
+        package_names = strdup(LU_DEFAULT_PACKAGE_NAMES);
     }
     return package_names ? RPMRC_OK : RPMRC_FAIL;
 }
@@ -64,8 +64,8 @@ static struct lu_request request_for(rpmts ts, const struct rpm_view *view)
         .root = rpmtsRootDir(ts),
         .old_version = view->old_version,
         .new_version = view->new_version,
-        .packages = view->packages,
-        .package_count = view->count,
+        .packages = view->packages.items,
+        .package_count = view->packages.count,
         .packages_known = true,
         .remove_command = "rpm -e",
         .log = log_line,
@@ -117,7 +117,7 @@ static rpmRC leofs_tsm_post(rpmPlugin plugin, rpmts ts, int res)
     rpmtsi iterator = rpmtsiInit(ts);
     rpmte te;
     while ((te = rpmtsiNext(iterator, TR_ADDED)))
-        if (rpm_view_names_match(package_names, rpmteN(te)) && !rpmteFailed(te))
+        if (lu_package_name_in(package_names, rpmteN(te)) && !rpmteFailed(te))
             version = rpmteV(te);
     if (!version) {
         rpmtsiFree(iterator);

@@ -12,50 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool rpm_view_names_match(const char *names, const char *name)
-{
-    size_t length = strlen(name);
-    for (const char *p = names; *p;) {
-        p += strspn(p, " ,\t");
-        size_t word = strcspn(p, " ,\t");
-        if (word == length && word && strncmp(p, name, length) == 0)
-            return true;
-        p += word;
-    }
-    return false;
-}
-
 bool rpm_view_transaction_touches(rpmts ts, const char *names)
 {
     bool found = false;
     rpmtsi iterator = rpmtsiInit(ts);
     rpmte te;
     while (!found && (te = rpmtsiNext(iterator, 0)))
-        found = rpm_view_names_match(names, rpmteN(te));
+        found = lu_package_name_in(names, rpmteN(te));
     rpmtsiFree(iterator);
     return found;
-}
-
-static int add(struct rpm_view *view, const char *name, const char *version, const char *label,
-               enum lu_package_state state)
-{
-    struct lu_package *grown = realloc(view->packages, (view->count + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    view->packages = grown;
-    struct lu_package *p = &grown[view->count];
-    p->name = strdup(name);
-    p->version = strdup(version ? version : "");
-    p->label = strdup(label ? label : name);
-    p->state = state;
-    if (!p->name || !p->version || !p->label) {
-        free((char *)p->name);
-        free((char *)p->version);
-        free((char *)p->label);
-        return -1;
-    }
-    view->count++;
-    return 0;
 }
 
 /* Is the rpmdb header INSTANCE erased by the transaction? */
@@ -85,11 +50,13 @@ static int read_installed(rpmts ts, const char *names, bool elements, struct rpm
         while (mi && (h = rpmdbNextIterator(mi))) {
             char *nevra = headerGetAsString(h, RPMTAG_NEVRA);
             bool removed = removed_by(ts, headerGetInstance(h), elements);
-            if (add(view, name, headerGetString(h, RPMTAG_VERSION), nevra,
-                    removed ? LU_PACKAGE_REMOVED : LU_PACKAGE_INSTALLED) < 0)
+            struct lu_package *p =
+                lu_package_list_add(&view->packages, name, headerGetString(h, RPMTAG_VERSION),
+                                    nevra, removed ? LU_PACKAGE_REMOVED : LU_PACKAGE_INSTALLED);
+            if (!p)
                 result = -1;
-            if (removed && !view->old_version)
-                view->old_version = view->packages[view->count - 1].version;
+            else if (removed && !view->old_version)
+                view->old_version = p->version;
             free(nevra);
         }
         rpmdbFreeIterator(mi);
@@ -104,12 +71,15 @@ static int read_added(rpmts ts, const char *names, struct rpm_view *view)
     rpmte te;
     int result = 0;
     while (result == 0 && (te = rpmtsiNext(iterator, TR_ADDED))) {
-        if (!rpm_view_names_match(names, rpmteN(te)))
+        if (!lu_package_name_in(names, rpmteN(te)))
             continue;
-        result = add(view, rpmteN(te), rpmteV(te), rpmteNEVRA(te), LU_PACKAGE_ADDED);
-        if (result == 0) {
+        struct lu_package *p = lu_package_list_add(&view->packages, rpmteN(te), rpmteV(te),
+                                                   rpmteNEVRA(te), LU_PACKAGE_ADDED);
+        if (!p)
+            result = -1;
+        else {
             view->adds_leofs = true;
-            view->new_version = view->packages[view->count - 1].version;
+            view->new_version = p->version;
         }
     }
     rpmtsiFree(iterator);
@@ -158,11 +128,6 @@ int rpm_view_read_root(const char *root, const char *names, struct rpm_view *vie
 
 void rpm_view_free(struct rpm_view *view)
 {
-    for (size_t i = 0; i < view->count; i++) {
-        free((char *)view->packages[i].name);
-        free((char *)view->packages[i].version);
-        free((char *)view->packages[i].label);
-    }
-    free(view->packages);
+    lu_package_list_free(&view->packages);
     memset(view, 0, sizeof *view);
 }

@@ -5,24 +5,19 @@
 #ifndef LEOFS_RPMDB_VIEW_H
 #define LEOFS_RPMDB_VIEW_H
 
-#include "leofs/upgrade.h"
+#include "leofs/package_list.h"
 
 #include <rpm/rpmts.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RPM_VIEW_DEFAULT_NAMES "leofs"
-
 struct rpm_view {
-    struct lu_package *packages;
-    size_t count;
+    struct lu_package_list packages;
     const char *new_version; /* version of the added leofs element, if any */
     const char *old_version; /* version of a removed leofs element, if any */
     bool adds_leofs;         /* the transaction installs a leofs package */
 };
 
-/* Is NAME one of NAMES (a list separated by spaces or commas)? */
-bool rpm_view_names_match(const char *names, const char *name);
 /* Does the transaction hold a leofs element at all? The fast check, done
  * before anything else touches the rpmdb. */
 bool rpm_view_transaction_touches(rpmts ts, const char *names);

@@ -8,40 +8,20 @@ build=$(realpath "$1")
 source=$(realpath "$2")
 plugin_dir=$build/rpm-plugin
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpm-XXXXXX")
-passed=0
-failed=0
-epmd_ports=()
-node_pids=()
-
-cleanup() {
-    local pid port
-    for pid in "${node_pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for port in "${epmd_ports[@]}"; do ERL_EPMD_PORT=$port epmd -kill >/dev/null 2>&1; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL - $case_name: $*"; return 1; }
+source "$source/tests/integration/case_lib.sh"
 
 build_packages() {
     local spec=$source/tests/packages/leofs-test.spec.in
+    local tree=$source/tests/packages/leofs-tree.sh
     for v in 1.3.2 1.3.7 1.3.8; do
-        rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver $v" "$spec" \
+        rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver $v" --define "tree $tree" "$spec" \
             >"$work/rpmbuild-$v.log" 2>&1 || { cat "$work/rpmbuild-$v.log"; exit 1; }
     done
     mkdir -p "$work/rpms" && mv "$work"/top/RPMS/noarch/*.rpm "$work/rpms/"
-    rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver 1.3.8" \
+    rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver 1.3.8" --define "tree $tree" \
         --define "with_fallback 1" --define "scriptlets $source/scriptlets" "$spec" \
         >"$work/rpmbuild-fallback.log" 2>&1 || { cat "$work/rpmbuild-fallback.log"; exit 1; }
     mkdir -p "$work/fallback" && mv "$work"/top/RPMS/noarch/*.rpm "$work/fallback/"
-}
-
-new_root() {
-    root=$(mktemp -d "$work/root-XXXXXX")
-    mkdir -p "$root/etc"
-    printf 'root:x:0:0:root:/root:/bin/sh\nleofs:x:990:990:LeoFS:/usr/local/leofs:/sbin/nologin\n' \
-        >"$root/etc/passwd"
-    printf 'root:x:0:\nleofs:x:990:\n' >"$root/etc/group"
 }
 
 # rpm into $root with our plugin from the build tree; output in $work/out.
@@ -52,9 +32,6 @@ rpm_in() {
 }
 rpm_q() { rpm --root "$root" --dbpath /var/lib/rpm -q "$@" 2>/dev/null; }
 pkg() { echo "$work/rpms/leofs-$1-1.noarch.rpm"; }
-owner() { stat -c '%u:%g' "$root$1"; }
-mode() { stat -c '%a' "$root$1"; }
-said() { grep -q -- "$1" "$work/out" || fail "output lacks '$1': $(grep -v Alien "$work/out" | head -5)"; }
 
 case_upgrade() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
@@ -160,25 +137,14 @@ case_plugin_and_fallback_work_once() {
     if grep -q "leofs-upgrade: " "$work/out"; then fail "the scriptlet fallback ran too"; return 1; fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
 case_running_node_refuses_then_lone_epmd_is_stopped() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
-    local port node_pid
-    port=$(free_port)
-    mkdir -p "$root/etc/leofs" && echo "epmd_port = $port" >"$root/etc/leofs/upgrade.conf"
-    epmd_ports+=("$port")
-    ERL_EPMD_PORT=$port epmd -daemon || fail "epmd did not start" || return
-    ERL_EPMD_PORT=$port erl -sname storage_0 -noshell -detached
-    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q storage_0 && break; sleep 0.2; done
-    node_pid=$(pgrep -n -f -- "-sname storage_0")
-    [[ -n $node_pid ]] || fail "the Erlang node did not start" || return
-    node_pids+=("$node_pid")
+    start_epmd || return
+    start_node storage_0 || return
     if rpm_in -U "$(pkg 1.3.8)"; then fail "upgrade with a running node went through"; return 1; fi
     said "LeoFS nodes are running" || return
     [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "state changed" || return
-    kill "$node_pid"
-    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q storage_0 || break; sleep 0.2; done
+    stop_node storage_0
     rpm_in -U "$(pkg 1.3.8)" || fail "upgrade after stopping the node: $(tail -3 "$work/out")" || return
     said "stopped stale epmd" || return
     if ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1; then fail "epmd still answers"; return 1; fi
@@ -198,17 +164,6 @@ case_dnf_installroot() {
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie" || return
 }
 
-run_case() {
-    case_name=$1
-    new_root
-    if "$1"; then
-        echo "ok - $1"
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-}
-
 build_packages
 run_case case_upgrade
 run_case case_install_beside_refused
@@ -220,5 +175,4 @@ run_case case_noplugins_fallback
 run_case case_plugin_and_fallback_work_once
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
 run_case case_dnf_installroot
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

@@ -2,6 +2,7 @@
  * exit statuses, usage errors, the JSON report, and the phases on a
  * fixture root. */
 #include "fixture.h"
+#include "program_run.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -13,16 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char out[65536], err[65536];
-
-static void slurp(int fd, char *buffer, size_t size)
-{
-    size_t used = 0;
-    ssize_t n;
-    while ((n = read(fd, buffer + used, size - 1 - used)) > 0)
-        used += (size_t)n;
-    buffer[used] = '\0';
-}
+static struct program_output output;
 
 /* Run leofs-upgrade with the arguments (NULL-terminated); its exit status. */
 static int run(const char *first, ...)
@@ -35,29 +27,7 @@ static int run(const char *first, ...)
         argv[argc++] = a;
     va_end(args);
     argv[argc] = NULL;
-    char out_path[] = "/tmp/lu-cli-out-XXXXXX", err_path[] = "/tmp/lu-cli-err-XXXXXX";
-    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    cr_assert(out_fd >= 0 && err_fd >= 0);
-    unlink(out_path);
-    unlink(err_path);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    lseek(out_fd, 0, SEEK_SET);
-    lseek(err_fd, 0, SEEK_SET);
-    slurp(out_fd, out, sizeof out);
-    slurp(err_fd, err, sizeof err);
-    close(out_fd);
-    close(err_fd);
-    cr_assert(WIFEXITED(status), "leofs-upgrade did not exit normally");
-    return WEXITSTATUS(status);
+    return program_run(argv, NULL, NULL, &output);
 }
 
 static void setup(void)
@@ -72,20 +42,20 @@ TestSuite(cli, .init = setup, .fini = fixture_cleanup);
 Test(cli, help_and_version)
 {
     cr_assert_eq(run("--help", NULL), 0);
-    cr_assert(strstr(out, "Usage: leofs-upgrade"), "%s", out);
+    cr_assert(strstr(output.out, "Usage: leofs-upgrade"), "%s", output.out);
     cr_assert_eq(run("--version", NULL), 0);
-    cr_assert(strstr(out, "leofs-upgrade 0."), "%s", out);
+    cr_assert(strstr(output.out, "leofs-upgrade 0."), "%s", output.out);
 }
 
 Test(cli, usage_errors_are_one_line_and_exit_2)
 {
     cr_assert_eq(run("frob", NULL), 2);
-    cr_assert_str_eq(err, "leofs-upgrade: unknown command 'frob': use check, pre, post or takeover "
+    cr_assert_str_eq(output.err, "leofs-upgrade: unknown command 'frob': use check, pre, post or takeover "
                           "(see leofs-upgrade --help)\n");
     cr_assert_eq(run("--bogus", "check", NULL), 2);
-    cr_assert(strstr(err, "unknown or incomplete option '--bogus'"), "%s", err);
+    cr_assert(strstr(output.err, "unknown or incomplete option '--bogus'"), "%s", output.err);
     cr_assert_eq(run(NULL), 2);
-    cr_assert(strstr(err, "no command given"), "%s", err);
+    cr_assert(strstr(output.err, "no command given"), "%s", output.err);
     cr_assert_eq(run("check", "1.3.8", "extra", NULL), 2);
     cr_assert_eq(run("--from", "1.3.7", "post", NULL), 2);
 }
@@ -93,54 +63,54 @@ Test(cli, usage_errors_are_one_line_and_exit_2)
 Test(cli, missing_root_is_a_configuration_error)
 {
     cr_assert_eq(run("--root", "/nonexistent/leofs-root", "check", NULL), 2);
-    cr_assert(strstr(err, "cannot open root directory /nonexistent/leofs-root"), "%s", err);
+    cr_assert(strstr(output.err, "cannot open root directory /nonexistent/leofs-root"), "%s", output.err);
 }
 
 Test(cli, malformed_policy_names_file_and_line)
 {
     fixture_write("/etc/leofs/upgrade.conf", "user = leofs\nthis is wrong\n", 0644);
     cr_assert_eq(run("--root", fixture_path(""), "check", NULL), 2);
-    cr_assert(strstr(err, "/etc/leofs/upgrade.conf:2:"), "%s", err);
+    cr_assert(strstr(output.err, "/etc/leofs/upgrade.conf:2:"), "%s", output.err);
 }
 
 Test(cli, post_of_a_version_not_installed)
 {
     cr_assert_eq(run("--root", fixture_path(""), "post", "9.9.9", NULL), 2);
-    cr_assert(strstr(err, "LeoFS 9.9.9 is not installed"), "%s", err);
+    cr_assert(strstr(output.err, "LeoFS 9.9.9 is not installed"), "%s", output.err);
 }
 
 Test(cli, json_check_reports_every_step_and_its_exit_status)
 {
     fixture_write("/usr/local/leofs/current/notes", "user data", 0644);
     int status = run("--root", fixture_path(""), "--json", "check", "1.3.8", NULL);
-    cr_assert_eq(status, 1, "a current directory makes the upgrade unsafe: %s", err);
-    cr_assert_eq(strncmp(out, "{\"phase\":\"check\"", 16), 0, "%s", out);
-    cr_assert(strstr(out, "\"exit_status\":1"), "%s", out);
-    cr_assert(strstr(out, "\"name\":\"current-symlink\",\"status\":\"refused\""), "%s", out);
-    cr_assert(strstr(out, "\"name\":\"ownership\""), "%s", out);
-    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one JSON document, one line");
+    cr_assert_eq(status, 1, "a current directory makes the upgrade unsafe: %s", output.err);
+    cr_assert_eq(strncmp(output.out, "{\"phase\":\"check\"", 16), 0, "%s", output.out);
+    cr_assert(strstr(output.out, "\"exit_status\":1"), "%s", output.out);
+    cr_assert(strstr(output.out, "\"name\":\"current-symlink\",\"status\":\"refused\""), "%s", output.out);
+    cr_assert(strstr(output.out, "\"name\":\"ownership\""), "%s", output.out);
+    cr_assert_eq(strchr(output.out, '\n'), output.out + strlen(output.out) - 1, "one JSON document, one line");
 }
 
 Test(cli, check_changes_nothing_then_post_fixes_and_rerun_is_quiet)
 {
     fixture_write("/usr/local/leofs/.erlang.cookie", "C", 0644);
-    cr_assert_eq(run("--root", fixture_path(""), "check", NULL), 0, "%s%s", out, err);
-    cr_assert(strstr(out, "check: safe to upgrade"), "%s", out);
+    cr_assert_eq(run("--root", fixture_path(""), "check", NULL), 0, "%s%s", output.out, output.err);
+    cr_assert(strstr(output.out, "check: safe to upgrade"), "%s", output.out);
     uid_t uid;
     fixture_stat("/usr/local/leofs/.erlang.cookie", &uid, NULL, NULL);
     cr_assert_eq(uid, 0, "check changed nothing");
-    cr_assert_eq(run("--root", fixture_path(""), "post", NULL), 0, "%s%s", out, err);
+    cr_assert_eq(run("--root", fixture_path(""), "post", NULL), 0, "%s%s", output.out, output.err);
     fixture_stat("/usr/local/leofs/.erlang.cookie", &uid, NULL, NULL);
     cr_assert_eq(uid, FIXTURE_LEOFS_UID);
-    cr_assert(strstr(err, "leofs-upgrade: cookie:"), "what was done is logged: %s", err);
+    cr_assert(strstr(output.err, "leofs-upgrade: cookie:"), "what was done is logged: %s", output.err);
     cr_assert_eq(run("--root", fixture_path(""), "-q", "post", NULL), 0);
-    cr_assert_str_eq(err, "", "a quiet re-run has nothing to say");
+    cr_assert_str_eq(output.err, "", "a quiet re-run has nothing to say");
 }
 
 Test(cli, options_after_the_command)
 {
-    cr_assert_eq(run("check", "--root", fixture_path(""), "--json", NULL), 0, "%s", err);
-    cr_assert_eq(strncmp(out, "{\"phase\":\"check\"", 16), 0, "%s", out);
+    cr_assert_eq(run("check", "--root", fixture_path(""), "--json", NULL), 0, "%s", output.err);
+    cr_assert_eq(strncmp(output.out, "{\"phase\":\"check\"", 16), 0, "%s", output.out);
 }
 
 Test(cli, takeover_by_hand)
@@ -150,12 +120,12 @@ Test(cli, takeover_by_hand)
                   "log.log_level = 3\nobj_containers.path = [./avs]\n", 0644);
     fixture_write("/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf",
                   "## 1.3.8\nlog.log_level = 1\nobj_containers.path = [./avs]\n", 0644);
-    cr_assert_eq(run("--root", fixture_path(""), "takeover", "--dry-run", NULL), 0, "%s", err);
+    cr_assert_eq(run("--root", fixture_path(""), "takeover", "--dry-run", NULL), 0, "%s", output.err);
     char *conf = fixture_read("/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf");
     cr_assert(strstr(conf, "log.log_level = 1"), "a dry run writes nothing: %s", conf);
     free(conf);
     cr_assert_eq(run("--root", fixture_path(""), "takeover", "--from", "1.3.7", "--to", "1.3.8", NULL),
-                 0, "%s", err);
+                 0, "%s", output.err);
     conf = fixture_read("/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf");
     cr_assert(strstr(conf, "log.log_level = 3"), "%s", conf);
     free(conf);

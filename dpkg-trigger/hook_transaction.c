@@ -1,0 +1,25 @@
+/* hook_transaction.c: what a dpkg or apt transaction does to the leofs
+ * packages, in the terms of the core's packages step (see hook.h). */
+#define _GNU_SOURCE
+#include "hook.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int hook_replace_package(struct lu_package_list *list, const char *name, const char *version,
+                         char *upstream, size_t upstream_size, char *error, size_t error_size)
+{
+    upstream[0] = '\0';
+    if (version && dpkg_view_upstream(version, upstream, upstream_size) < 0) {
+        snprintf(error, error_size, "'%s' is not a valid Debian version of %s", version, name);
+        return -1;
+    }
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->items[i].name, name) == 0)
+            list->items[i].state = LU_PACKAGE_REMOVED;
+    if (!lu_package_list_add(list, name, upstream, name, LU_PACKAGE_ADDED)) {
+        snprintf(error, error_size, "out of memory");
+        return -1;
+    }
+    return 0;
+}

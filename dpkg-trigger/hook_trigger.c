@@ -1,0 +1,43 @@
+/* hook_trigger.c: leofs-dpkg-hook trigger, run from our package's postinst
+ * when dpkg activates the file trigger on /usr/local/leofs: after a LeoFS
+ * package's files are unpacked, and also after one is removed. Runs the
+ * core's post phase for the newest LeoFS version installed; when none is,
+ * there is nothing to repair. */
+#define _GNU_SOURCE
+#include "hook.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int hook_trigger(struct hook *hook)
+{
+    struct lu_package_list packages = {0};
+    char error[1024];
+    if (dpkg_view_read(&hook->location, hook->names, DPKG_VIEW_UNPACKED, &packages, error, sizeof error) < 0) {
+        fprintf(stderr, HOOK_PROGRAM ": %s\n", error);
+        return LU_OUTCOME_CONFIG_ERROR;
+    }
+    const char *newest = NULL;
+    for (size_t i = 0; i < packages.count; i++)
+        if (!newest || lu_version_compare(packages.items[i].version, newest) > 0)
+            newest = packages.items[i].version;
+    int status = LU_OUTCOME_OK;
+    if (!newest || !*newest) {
+        hook_log(hook, LU_LOG_INFO, "no LeoFS package (%s) is installed: nothing to repair",
+                 hook->names);
+    } else {
+        struct lu_request request = hook_request(hook);
+        request.new_version = newest;
+        status = lu_run_post(&request, NULL);
+        if (status != LU_OUTCOME_OK) {
+            char root[4200];
+            hook_log(hook, LU_LOG_ERROR,
+                     "repairs after installing LeoFS %s did not all succeed (%s): fix what is "
+                     "said above, then run: leofs-upgrade%s post %s (or dpkg --configure -a)",
+                     newest, lu_outcome_name(status), hook_root_option(hook, root, sizeof root),
+                     newest);
+        }
+    }
+    lu_package_list_free(&packages);
+    return status;
+}
