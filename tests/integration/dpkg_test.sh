@@ -188,6 +188,8 @@ case_apt_unrelated_package() {
     user_made_current_directory
     apt_in install ./other_1.0_all.deb || fail "apt-get install other: $(tail -5 "$work/out")" || return
     if grep -q 'leofs-dpkg-hook' "$work/out"; then fail "the hook spoke: $(grep leofs-dpkg-hook "$work/out")"; return 1; fi
+    # dpkg does not activate our trigger for files outside /usr/local/leofs.
+    if grep -q 'Processing triggers for leofs-upgrade-hooks' "$work/out"; then fail "our trigger ran"; return 1; fi
 }
 
 build_our_package
