@@ -129,6 +129,16 @@ case_running_node_refuses_then_lone_epmd_is_stopped() {
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
 }
 
+case_fragments_without_our_package() {
+    mkdir -p "$root/var/log"
+    dpkg_in -i "$(deb 1.3.7)" || fail "dpkg -i 1.3.7: $(tail -3 "$work/out")" || return
+    # Past the missing Pre-Depends: the fragments alone must do no harm.
+    dpkg_in -i --force-depends "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    said "leofs-upgrade-hooks is not installed" || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current (the package's own link)" || return
+    [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
+}
+
 case_removal_leaves_nothing_to_repair() {
     with_137 || return
     dpkg_in -r leofs || fail "dpkg -r leofs: $(tail -3 "$work/out")" || return
@@ -207,6 +217,7 @@ run_case case_our_package_installs
 run_case case_upgrade_through_trigger
 run_case case_current_directory_refused
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
+run_case case_fragments_without_our_package
 run_case case_removal_leaves_nothing_to_repair
 run_case case_apt_upgrade
 run_case case_apt_stops_before_dpkg

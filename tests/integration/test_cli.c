@@ -132,3 +132,26 @@ Test(cli, takeover_by_hand)
     cr_assert_eq(run("--root", fixture_path(""), "takeover", "--from", "1.3.8", "--to", "1.3.7", NULL),
                  2);
 }
+
+#ifdef HAVE_DPKG_VIEW
+/* The dpkg view, the same code as leofs-dpkg-hook's: refuses as it does. */
+Test(cli, dpkg_database_of_the_root)
+{
+    fixture_mkdir("/var/lib/dpkg/updates", 0755);
+    fixture_write("/var/lib/dpkg/status",
+                  "Package: leofs\nStatus: install ok installed\nMaintainer: T <t@example.org>\n"
+                  "Architecture: all\nVersion: 1.3.7-1\nDescription: t\n\n",
+                  0644);
+    const char *root = fixture_path("");
+    cr_assert_eq(run("--root", root, "--db", "dpkg", "check", "1.3.8", NULL), 0, "%s", output.err);
+    cr_assert(strstr(output.out, "one leofs version installed afterwards"), "%s", output.out);
+    cr_assert_eq(run("--root", root, "check", "1.3.8", NULL), 0, "auto finds the dpkg database");
+    cr_assert(strstr(output.out, "one leofs version installed afterwards"), "%s", output.out);
+
+    fixture_write("/var/lib/dpkg/status", "Package: leofs\nStatus: broken\n\n", 0644);
+    cr_assert_eq(run("--root", root, "check", "1.3.8", NULL), 2);
+    cr_assert(strstr(output.err, "cannot read the dpkg database"), "%s", output.err);
+    cr_assert_eq(run("--root", root, "--db", "dpm", "check", NULL), 2);
+    cr_assert(strstr(output.err, "use rpm, dpkg, none or auto"), "%s", output.err);
+}
+#endif
