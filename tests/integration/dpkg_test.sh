@@ -202,6 +202,33 @@ case_apt_unrelated_package() {
     if grep -q 'Processing triggers for leofs-upgrade-hooks' "$work/out"; then fail "our trigger ran"; return 1; fi
 }
 
+# The installed helper run under valgrind by dpkg and apt: memory errors
+# and definite leaks make it exit 99 (and the transaction fail).
+case_valgrind_clean() {
+    command -v valgrind >/dev/null || { echo "skip - valgrind not installed"; return 0; }
+    with_137 || return
+    local helper=$root/usr/sbin/leofs-dpkg-hook
+    mv "$helper" "$helper.real"
+    printf '#!/bin/sh
+exec valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$@"\n' \
+        "$helper.real" >"$helper"
+    chmod 755 "$helper"
+    apt_in install ./leofs_1.3.8-1_all.deb || fail "apt-get install under valgrind: $(tail -5 "$work/out")" || return
+    valgrind_clean 3 || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
+    user_made_current_directory
+    if dpkg_in -i "$(deb 1.3.8)"; then fail "the refusal went through"; return 1; fi
+    said "is a real directory" || return
+    valgrind_clean 1 || return
+}
+
+# Did valgrind run the helper $1 times with no error?
+valgrind_clean() {
+    local runs
+    runs=$(grep -c 'ERROR SUMMARY: 0 errors' "$work/out")
+    [[ $runs == "$1" ]] || fail "$runs clean valgrind runs, not $1: $(grep -m5 'ERROR SUMMARY' "$work/out")"
+}
+
 build_our_package
 if command -v lintian >/dev/null; then
     lintian --tag-display-limit 0 "$work"/leofs-upgrade-hooks_*.changes >"$work/lint.log" 2>&1
@@ -222,4 +249,5 @@ run_case case_removal_leaves_nothing_to_repair
 run_case case_apt_upgrade
 run_case case_apt_stops_before_dpkg
 run_case case_apt_unrelated_package
+run_case case_valgrind_clean
 finish

@@ -6,6 +6,7 @@
 #include "program_run.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,4 +224,39 @@ Test(dpkg_hook, apt_hook_refuses_other_protocol_versions)
 {
     cr_assert_eq(hook(NULL, "VERSION 2\n\n", "apt-hook", NULL), 2);
     cr_assert(strstr(output.err, "Version \"3\""), "%s", output.err);
+}
+
+/* dpkg holds its lock while it runs a preinst: reading must not need it. */
+Test(dpkg_hook, reads_while_dpkg_holds_its_lock)
+{
+    fixture_leofs_install("1.3.7");
+    installed("leofs", "install ok half-installed", "1.3.7-1");
+    fixture_write("/var/lib/dpkg/lock", "", 0640);
+    fixture_write("/var/lib/dpkg/lock-frontend", "", 0640);
+    int lock = open(fixture_path("/var/lib/dpkg/lock"), O_RDWR);
+    int frontend = open(fixture_path("/var/lib/dpkg/lock-frontend"), O_RDWR);
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    cr_assert(lock >= 0 && frontend >= 0);
+    cr_assert_eq(fcntl(lock, F_SETLK, &whole), 0);
+    cr_assert_eq(fcntl(frontend, F_SETLK, &whole), 0);
+    cr_assert_eq(hook(preinst_env("leofs"), NULL, "preinst", "upgrade", "1.3.7-1", "1.3.8-1", NULL),
+                 0, "%s", output.err);
+    close(lock);
+    close(frontend);
+}
+
+Test(dpkg_hook, an_unreadable_status_database_is_a_clear_error)
+{
+    const char *env[] = {root_env, NULL};
+    unlink(fixture_path("/var/lib/dpkg/status"));
+    fixture_mkdir("/var/lib/dpkg/status", 0755); /* root reads any file: a directory cannot be read */
+    cr_assert_eq(hook(env, NULL, "trigger", NULL), 2);
+    cr_assert(strstr(output.err, "cannot read the dpkg database"), "%s", output.err);
+    cr_assert_eq(strchr(output.err, '\n'), output.err + strlen(output.err) - 1, "one line: %s",
+                 output.err);
+
+    const char *elsewhere[] = {"DPKG_ROOT=/nonexistent/leofs-root", NULL};
+    cr_assert_eq(hook(elsewhere, NULL, "trigger", NULL), 2);
+    cr_assert(strstr(output.err, "no dpkg database in /nonexistent/leofs-root/var/lib/dpkg"), "%s",
+              output.err);
 }
