@@ -9,12 +9,13 @@
 
 #include <stdio.h>
 
+/* Its exit status is the core's outcome: 0 ok, 1 refused, 2 usage or
+ * configuration error, 3 failed. */
 #define HOOK_PROGRAM "leofs-dpkg-hook"
-/* Exit statuses besides the core's outcomes (0 ok, 1 refused, 2 usage or
- * configuration, 3 failed). */
 
 struct hook {
     struct dpkg_location location; /* from options, else DPKG_ROOT/DPKG_ADMINDIR */
+    bool root_given, admindir_given; /* by an option or dpkg's environment */
     const char *names;             /* package names that count as LeoFS */
     const char *package;           /* --package, else DPKG_MAINTSCRIPT_PACKAGE */
     bool names_given;              /* --packages was given */

@@ -138,9 +138,9 @@ int hook_apt(struct hook *hook, FILE *in)
     const struct apt_action *unpack = leofs_unpack(&input, names);
     if (unpack) {
         /* The root and admin dir dpkg will use, unless given to us. */
-        if (strcmp(hook->location.root, "/") == 0 && input.dpkg_root && *input.dpkg_root)
+        if (!hook->root_given && input.dpkg_root && *input.dpkg_root)
             hook->location.root = input.dpkg_root;
-        if (!hook->location.admindir && input.dpkg_admindir && *input.dpkg_admindir)
+        if (!hook->admindir_given && input.dpkg_admindir && *input.dpkg_admindir)
             hook->location.admindir = input.dpkg_admindir;
         status = check_transaction(hook, &input, names, unpack);
     }

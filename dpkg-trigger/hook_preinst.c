@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "hook.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,17 @@ int hook_preinst(struct hook *hook, int argc, char **argv)
         return LU_OUTCOME_FAILED;
     }
     struct lu_package_list packages = {0};
-    char error[1024], old_upstream[256] = "", new_upstream[256] = "";
+    char error[1024] = "", old_upstream[256] = "", new_upstream[256] = "";
     int status = LU_OUTCOME_OK;
-    if (dpkg_view_read(&hook->location, names, DPKG_VIEW_ON_DISK, &packages, error, sizeof error) < 0 ||
-        hook_replace_package(&packages, hook->package, new_version, new_upstream,
-                             sizeof new_upstream, error, sizeof error) < 0 ||
-        (old_version && dpkg_view_upstream(old_version, old_upstream, sizeof old_upstream) < 0 &&
-         snprintf(error, sizeof error, "'%s' is not a valid Debian version", old_version))) {
+    bool ready = false;
+    if (old_version && dpkg_view_upstream(old_version, old_upstream, sizeof old_upstream) < 0)
+        snprintf(error, sizeof error, "'%s' is not a valid Debian version", old_version);
+    else
+        ready = dpkg_view_read(&hook->location, names, DPKG_VIEW_ON_DISK, &packages, error,
+                               sizeof error) == 0 &&
+                hook_replace_package(&packages, hook->package, new_version, new_upstream,
+                                     sizeof new_upstream, error, sizeof error) == 0;
+    if (!ready) {
         fprintf(stderr, HOOK_PROGRAM ": %s\n", error);
         status = LU_OUTCOME_CONFIG_ERROR;
         goto out;

@@ -106,6 +106,8 @@ int main(int argc, char **argv)
             return LU_OUTCOME_CONFIG_ERROR;
         }
     }
+    hook.root_given = hook.location.root != NULL;
+    hook.admindir_given = hook.location.admindir != NULL;
     if (!hook.location.root)
         hook.location.root = "/";
     if (optind >= argc) {
