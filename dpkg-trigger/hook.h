@@ -39,6 +39,11 @@ int hook_apt(struct hook *hook, FILE *in);
 int hook_replace_package(struct lu_package_list *list, const char *name, const char *version,
                          char *upstream, size_t upstream_size, char *error, size_t error_size);
 
+/* The pre phase over PACKAGES, from OLD to NEW (upstream versions, "" or
+ * NULL when unknown); with DRY_RUN nothing is changed. */
+enum lu_outcome hook_run_pre(struct hook *hook, const struct lu_package_list *packages,
+                             const char *old_version, const char *new_version, bool dry_run);
+
 /* Log one line through the hook's sink. */
 void hook_log(struct hook *hook, enum lu_level level, const char *format, ...)
     __attribute__((format(printf, 3, 4)));

@@ -92,14 +92,7 @@ static int check_transaction(struct hook *hook, const struct apt_hook_input *inp
     }
     if (unpack->old_version)
         dpkg_view_upstream(unpack->old_version, old_upstream, sizeof old_upstream);
-    struct lu_request request = hook_request(hook);
-    request.dry_run = true;
-    request.old_version = *old_upstream ? old_upstream : NULL;
-    request.new_version = *new_upstream ? new_upstream : NULL;
-    request.packages = packages.items;
-    request.package_count = packages.count;
-    request.packages_known = true;
-    int status = lu_run_pre(&request, NULL);
+    int status = hook_run_pre(hook, &packages, old_upstream, new_upstream, true);
     if (status != LU_OUTCOME_OK) {
         char root[4200];
         hook_log(hook, LU_LOG_ERROR,

@@ -53,13 +53,7 @@ int hook_preinst(struct hook *hook, int argc, char **argv)
         goto out;
     }
 
-    struct lu_request request = hook_request(hook);
-    request.old_version = *old_upstream ? old_upstream : NULL;
-    request.new_version = *new_upstream ? new_upstream : NULL;
-    request.packages = packages.items;
-    request.package_count = packages.count;
-    request.packages_known = true;
-    status = lu_run_pre(&request, NULL);
+    status = hook_run_pre(hook, &packages, old_upstream, new_upstream, false);
     if (status != LU_OUTCOME_OK) {
         char root[4200];
         hook_log(hook, LU_LOG_ERROR,

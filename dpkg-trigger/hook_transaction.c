@@ -1,5 +1,5 @@
-/* hook_transaction.c: what a dpkg or apt transaction does to the leofs
- * packages, in the terms of the core's packages step (see hook.h). */
+/* hook_transaction.c: a dpkg or apt transaction in the core's terms: what
+ * it does to the leofs packages, and the pre phase over it (see hook.h). */
 #define _GNU_SOURCE
 #include "hook.h"
 
@@ -22,4 +22,22 @@ int hook_replace_package(struct lu_package_list *list, const char *name, const c
         return -1;
     }
     return 0;
+}
+
+static const char *known(const char *version)
+{
+    return version && *version ? version : NULL;
+}
+
+enum lu_outcome hook_run_pre(struct hook *hook, const struct lu_package_list *packages,
+                             const char *old_version, const char *new_version, bool dry_run)
+{
+    struct lu_request request = hook_request(hook);
+    request.dry_run = dry_run;
+    request.old_version = known(old_version);
+    request.new_version = known(new_version);
+    request.packages = packages->items;
+    request.package_count = packages->count;
+    request.packages_known = true;
+    return lu_run_pre(&request, NULL);
 }

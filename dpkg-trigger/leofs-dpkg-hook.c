@@ -36,7 +36,8 @@ static void usage(FILE *out)
             "                       DPKG_MAINTSCRIPT_PACKAGE)\n"
             "  -q, --quiet          log only warnings and errors\n"
             "  -v, --verbose        also log debug lines\n"
-            "  -h, --help           show this help\n");
+            "  -h, --help           show this help\n"
+            "  -V, --version        show the version\n");
 }
 
 void hook_log(struct hook *hook, enum lu_level level, const char *format, ...)
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},    {"admindir", required_argument, NULL, 'a'},
         {"packages", required_argument, NULL, 'P'}, {"package", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     struct hook hook = {
         .location = {.root = non_empty(getenv("DPKG_ROOT")),
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
     int c;
     opterr = 0;
     /* "+": stop at the mode, so that maintainer script arguments pass as they are. */
-    while ((c = getopt_long(argc, argv, "+r:a:P:p:qvh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:a:P:p:qvhV", options, NULL)) != -1) {
         switch (c) {
         case 'r': hook.location.root = optarg; break;
         case 'a': hook.location.admindir = optarg; break;
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
         case 'q': hook.sink.stderr_level = LU_LOG_WARNING; break;
         case 'v': hook.sink.stderr_level = LU_LOG_DEBUG; break;
         case 'h': usage(stdout); return 0;
+        case 'V': printf(HOOK_PROGRAM " " LEOFS_UPGRADE_VERSION "\n"); return 0;
         default:
             fprintf(stderr, HOOK_PROGRAM ": unknown or incomplete option '%s' (see " HOOK_PROGRAM
                             " --help)\n", argv[optind - 1]);

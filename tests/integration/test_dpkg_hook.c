@@ -76,6 +76,8 @@ Test(dpkg_hook, usage_errors_exit_2_with_one_line)
     cr_assert_eq(hook(NULL, NULL, "--bogus", "trigger", NULL), 2);
     cr_assert_eq(hook(NULL, NULL, "--help", NULL), 0);
     cr_assert(strstr(output.out, "apt-hook"), "%s", output.out);
+    cr_assert_eq(hook(NULL, NULL, "--version", NULL), 0);
+    cr_assert(strstr(output.out, "leofs-dpkg-hook 0."), "%s", output.out);
 }
 
 Test(dpkg_hook, preinst_does_nothing_for_other_actions)
