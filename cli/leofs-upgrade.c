@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     struct lu_request request = {.root = "/"};
     struct lu_log_sink sink = {.prefix = PROGRAM, .stderr_level = LU_LOG_INFO, .use_syslog = true};
     const char *db_choice = "auto", *from = NULL, *to = NULL;
-    bool json = false;
+    bool json = false, verbose = false;
     int c;
 
     opterr = 0;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         case 'd': db_choice = optarg; break;
         case 'P': request.progress = true; break;
         case 'q': sink.stderr_level = LU_LOG_WARNING; break;
-        case 'v': sink.stderr_level = LU_LOG_DEBUG; break;
+        case 'v': verbose = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf(PROGRAM " " LEOFS_UPGRADE_VERSION "\n"); return 0;
         case 'F': from = optarg; break;
@@ -108,6 +108,14 @@ int main(int argc, char **argv)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!*request.root)
         return usage_error("%s", "--root needs a directory");
+    if (sink.stderr_level == LU_LOG_WARNING && verbose)
+        return usage_error("%s", "-q and -v go against each other: give one");
+    if (verbose)
+        sink.stderr_level = LU_LOG_DEBUG;
+    const char *versions[] = {request.new_version, request.old_version, from, to};
+    for (size_t i = 0; i < sizeof versions / sizeof *versions; i++)
+        if (versions[i] && !lu_version_is_name(versions[i]))
+            return usage_error("'%s' is not a LeoFS version (expected e.g. 1.3.8)", versions[i]);
 
     enum lu_outcome (*phase)(const struct lu_request *, struct lu_report **);
     if (strcmp(command, "check") == 0)

@@ -29,16 +29,6 @@ static const struct {
     {"leo_gateway", "gateway"},
 };
 
-bool layout_is_version_name(const char *name)
-{
-    if (!isdigit((unsigned char)name[0]))
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".~+-_", *p))
-            return false;
-    return true;
-}
-
 static int by_version(const void *a, const void *b)
 {
     return lu_version_compare(*(char *const *)a, *(char *const *)b);
@@ -65,7 +55,7 @@ int layout_list_versions(int root_fd, char ***versions)
     struct dirent *entry;
     while ((entry = readdir(dir))) {
         struct stat st;
-        if (!layout_is_version_name(entry->d_name) ||
+        if (!lu_version_is_name(entry->d_name) ||
             fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
             continue;
         char **grown = realloc(list, (size_t)(count + 1) * sizeof *grown);
@@ -189,7 +179,7 @@ int layout_load(int root_fd, const char *version, const struct lu_policy *policy
     struct env_file global = {0};
     memset(layout, 0, sizeof *layout);
 
-    if (version && !layout_is_version_name(version)) {
+    if (version && !lu_version_is_name(version)) {
         snprintf(error, error_size, "'%s' is not a LeoFS version (expected e.g. 1.3.8)", version);
         return -1;
     }

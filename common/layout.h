@@ -60,7 +60,6 @@ void layout_free(struct lu_layout *layout);
  * (0 when there is no such dir) or -1 with errno. */
 int layout_list_versions(int root_fd, char ***versions);
 void layout_free_versions(char **versions, int count);
-bool layout_is_version_name(const char *name);
 
 /* Open /usr/local/leofs in the root with FLAGS (a root-owned symlink in its
  * place is followed inside the root, as admins move it to bigger disks). */

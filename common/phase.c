@@ -213,7 +213,7 @@ static void takeover_steps(struct lu_context *ctx)
     if (!ctx->layout.version) {
         snprintf(error, sizeof error, "no LeoFS version is installed under %s: nothing to take "
                  "over", lu_display_path(ctx, LEOFS_HOME));
-    } else if (from && !layout_is_version_name(from)) {
+    } else if (from && !lu_version_is_name(from)) {
         snprintf(error, sizeof error, "'%s' is not a LeoFS version (expected e.g. 1.3.7)", from);
     } else if (from && !version_unpacked(ctx->request, from)) {
         snprintf(error, sizeof error, "LeoFS %s is not installed: %s/%s is not a directory", from,

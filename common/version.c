@@ -1,6 +1,7 @@
-/* version.c: LeoFS version ordering: digit runs compare as numbers,
- * everything else as text, and a '~' sorts before anything (as in rpm and
- * dpkg), so "1.3.10" > "1.3.8" and "1.4.0~rc1" < "1.4.0". */
+/* version.c: LeoFS versions: which names are versions, and their ordering:
+ * digit runs compare as numbers, everything else as text, and a '~' sorts
+ * before anything (as in rpm and dpkg), so "1.3.10" > "1.3.8" and
+ * "1.4.0~rc1" < "1.4.0". */
 #include "leofs/upgrade.h"
 
 #include <ctype.h>
@@ -45,4 +46,14 @@ int lu_version_compare(const char *a, const char *b)
         b += db;
     }
     return 0;
+}
+
+bool lu_version_is_name(const char *name)
+{
+    if (!isdigit((unsigned char)name[0]))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".~+-_", *p))
+            return false;
+    return true;
 }

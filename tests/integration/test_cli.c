@@ -58,6 +58,11 @@ Test(cli, usage_errors_are_one_line_and_exit_2)
     cr_assert(strstr(output.err, "no command given"), "%s", output.err);
     cr_assert_eq(run("check", "1.3.8", "extra", NULL), 2);
     cr_assert_eq(run("--from", "1.3.7", "post", NULL), 2);
+    cr_assert_eq(run("check", "../../etc", NULL), 2);
+    cr_assert(strstr(output.err, "'../../etc' is not a LeoFS version"), "%s", output.err);
+    cr_assert_eq(run("--old-version", "x", "pre", NULL), 2);
+    cr_assert_eq(run("-q", "-v", "check", NULL), 2);
+    cr_assert(strstr(output.err, "-q and -v"), "%s", output.err);
 }
 
 Test(cli, missing_root_is_a_configuration_error)

@@ -114,6 +114,9 @@ const char *lu_outcome_name(enum lu_outcome outcome);
 
 /* Compare two LeoFS version strings ("1.3.10" > "1.3.8"); <0, 0 or >0. */
 int lu_version_compare(const char *a, const char *b);
+/* Is NAME a LeoFS version, as its version dir is named ("1.3.8")? A digit,
+ * then letters, digits and . ~ + - _ only. */
+bool lu_version_is_name(const char *name);
 
 #ifdef __cplusplus
 }
