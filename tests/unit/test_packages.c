@@ -1,6 +1,7 @@
 /* test_packages.c: the "several versions installed" refusal, as the rpm
- * and dpkg layers will feed it. */
+ * and dpkg layers feed it, and the package list they build it with. */
 #include "fixture.h"
+#include "leofs/package_list.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -83,4 +84,34 @@ Test(packages, refusal_refuses_the_phase)
     request.packages_known = true;
     cr_assert_eq(lu_run_pre(&request, NULL), LU_OUTCOME_REFUSED);
     cr_assert(fixture_log_has("leofs-1.3.7 and leofs-1.3.8"), "%s", fixture_log());
+}
+
+Test(packages, names_that_count_as_leofs)
+{
+    cr_assert(lu_package_name_in("leofs", "leofs"));
+    cr_assert(lu_package_name_in(" leofs-ee,leofs\t", "leofs"));
+    cr_assert(lu_package_name_in("leofs, leofs-ee", "leofs-ee"));
+    cr_assert_not(lu_package_name_in("leofs-ee", "leofs"), "no prefix match");
+    cr_assert_not(lu_package_name_in("leofs", "leofs-ee"));
+    cr_assert_not(lu_package_name_in("", "leofs"));
+    cr_assert_not(lu_package_name_in("leofs", ""));
+}
+
+Test(packages, the_list_owns_its_strings)
+{
+    struct lu_package_list list = {0};
+    char name[] = "leofs", version[] = "1.3.7";
+    struct lu_package *p = lu_package_list_add(&list, name, version, NULL, LU_PACKAGE_INSTALLED);
+    cr_assert_not_null(p);
+    cr_assert_not_null(lu_package_list_add(&list, "leofs", NULL, "leofs-1.3.8-1", LU_PACKAGE_ADDED));
+    name[0] = version[0] = 'X';
+    cr_assert_eq(list.count, 2);
+    cr_assert_str_eq(list.items[0].name, "leofs");
+    cr_assert_str_eq(list.items[0].version, "1.3.7");
+    cr_assert_str_eq(list.items[0].label, "leofs", "the label defaults to the name");
+    cr_assert_str_eq(list.items[1].version, "", "no version is an empty one");
+    cr_assert_str_eq(list.items[1].label, "leofs-1.3.8-1");
+    lu_package_list_free(&list);
+    cr_assert_eq(list.count, 0);
+    cr_assert_null(list.items);
 }
