@@ -4,6 +4,7 @@
  * /etc/shadow). See walk.h. */
 #define _GNU_SOURCE
 #include "walk.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,8 @@ static int chown_directory(void *data, int fd, const struct stat *st, const char
     if (right(c, st))
         return 0;
     c->stats->changed++;
+    if (!c->dry_run)
+        FAULT_POINT("walk-chown");
     if (!c->dry_run && fchown(fd, c->uid, c->gid) < 0)
         return failed(c, path);
     return 0;
@@ -58,6 +61,8 @@ static int chown_other(void *data, int dir_fd, const char *name, const struct st
     if (S_ISLNK(st->st_mode)) {
         /* The link itself (AT_SYMLINK_NOFOLLOW never reaches its target). */
         c->stats->changed++;
+        if (!c->dry_run)
+            FAULT_POINT("walk-chown");
         if (!c->dry_run && fchownat(dir_fd, name, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
             errno != ENOENT)
             return failed(c, path);
@@ -76,6 +81,8 @@ static int chown_other(void *data, int dir_fd, const char *name, const struct st
         /* swapped or linked meanwhile: leave it */
     } else {
         c->stats->changed++;
+        if (!c->dry_run)
+            FAULT_POINT("walk-chown");
         if (!c->dry_run && fchownat(fd, "", c->uid, c->gid, AT_EMPTY_PATH) < 0)
             r = failed(c, path);
     }
