@@ -4,6 +4,7 @@
  * modes, owners, link targets, contents), with no temporary file or link
  * left. Needs a build with LEOFS_FAULT_POINTS (tools/test turns it on). */
 #include "fixture.h"
+#include "scenario.h"
 #include "tool_run.h"
 #include "tree_snapshot.h"
 
@@ -16,50 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define OLD "/usr/local/leofs/1.3.7"
-#define NEW "/usr/local/leofs/1.3.8"
-#define COOKIE ".erlang.cookie" /* random when created: compared by size */
-
 /* The names of the core's temporary files and links. */
 static const char *const temp_names[] = {".leofs-upgrade-tmp", ".current.leofs-upgrade"};
 
-/* 1.3.7 installed and edited by its operator, 1.3.8 just unpacked beside
- * it, "current" still at 1.3.7, a stale root-owned /tmp/usr, no cookie. */
-static void upgrade_in_progress(void)
-{
-    fixture_root();
-    fixture_accounts();
-    fixture_leofs_install("1.3.7");
-    fixture_leofs_install("1.3.8");
-    fixture_write(OLD "/leo_storage/etc/leo_storage.conf",
-                  "## edited by the operator\n"
-                  "managers = [manager_0@10.0.0.1, manager_1@10.0.0.2]\n"
-                  "obj_containers.path = [/var/leofs/avs, ./avs]\n"
-                  "obj_containers.num_of_containers = [16, 8]\n"
-                  "log.log_level = 2\n"
-                  "queue_dir = ./work/queue\n"
-                  "nodename = storage_0@10.0.0.3\n",
-                  0644);
-    fixture_write(OLD "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=leofs\n"
-                  "MAX_OPEN_FILES=65536\n", 0644);
-    fixture_write(OLD "/leo_gateway/etc/leo_gateway.conf",
-                  "http.port = 8081\ncache.cache_disc_dir_data = ./cache/data\n", 0644);
-    fixture_write("/var/leofs/avs/object/0.avs", "objects", 0644);
-    fixture_write("/var/leofs/avs/object/1.avs", "more objects", 0644);
-    fixture_write("/var/leofs/avs/metadata/0/000003.log", "meta", 0644);
-    fixture_symlink("1.3.7", "/usr/local/leofs/current");
-    fixture_write("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.r", "", 0644);
-    fixture_write("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.w", "", 0644);
-}
-
 static void post(const char *fault, struct tool_result *result)
 {
-    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "-q",
-                          "post", "1.3.8", NULL};
     char setting[256];
     snprintf(setting, sizeof setting, "LEOFS_FAULT_AT=%s", fault ? fault : "");
     const char *env[] = {setting, "LEOFS_FAULT_COUNT=", NULL};
-    tool_run(argv, env, NULL, NULL, result);
+    scenario_post(env, NULL, NULL, result);
 }
 
 struct point {
@@ -74,17 +40,15 @@ static char *reference(struct point *points, size_t *count, int *status)
     int fd = mkstemp(count_file);
     cr_assert(fd >= 0);
     close(fd);
-    upgrade_in_progress();
+    scenario_build();
     char setting[128];
     snprintf(setting, sizeof setting, "LEOFS_FAULT_COUNT=%s", count_file);
-    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "-q",
-                          "post", "1.3.8", NULL};
     const char *env[] = {setting, NULL};
     static struct tool_result result;
-    tool_run(argv, env, NULL, NULL, &result);
+    scenario_post(env, NULL, NULL, &result);
     cr_assert(result.exited, "the uninterrupted run ended by signal %d", result.signal);
     *status = result.exit_status;
-    char *snapshot = tree_snapshot(fixture_path(""), COOKIE);
+    char *snapshot = tree_snapshot(fixture_path(""), SCENARIO_VOLATILE);
     fixture_cleanup();
 
     FILE *hits = fopen(count_file, "r");
@@ -135,7 +99,7 @@ Test(crash, killed_at_every_fault_point_then_rerun_ends_like_an_uninterrupted_ru
             char fault[96];
             snprintf(fault, sizeof fault, "%s:%u", points[i].name, n);
             tried++;
-            upgrade_in_progress();
+            scenario_build();
             post(fault, &result);
             const char *problem = NULL;
             char detail[3000] = "";
@@ -143,7 +107,7 @@ Test(crash, killed_at_every_fault_point_then_rerun_ends_like_an_uninterrupted_ru
                 problem = "the fault point did not kill it";
             } else {
                 post(NULL, &result);
-                char *got = tree_snapshot(fixture_path(""), COOKIE);
+                char *got = tree_snapshot(fixture_path(""), SCENARIO_VOLATILE);
                 if (!result.exited || result.exit_status != want_status) {
                     problem = "the re-run did not succeed";
                     snprintf(detail, sizeof detail, "%.2000s", result.err);
