@@ -2,15 +2,18 @@
 #define _GNU_SOURCE
 #include "rpmdb_view.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <rpm/header.h>
 #include <rpm/rpmdb.h>
+#include <rpm/rpmfileutil.h>
 #include <rpm/rpmlib.h>
 #include <rpm/rpmte.h>
 #include <rpm/rpmts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool rpm_view_names_match(const char *names, const char *name)
 {
@@ -136,6 +139,27 @@ int rpm_view_read_root(const char *root, const char *names, struct rpm_view *vie
         return -1;
     }
     configured = true;
+    /* rpm opens a database that is not there as an empty one, which would
+     * read as "no leofs installed": say so instead. */
+    const char *shown_root = root && *root ? root : "/";
+    char *dbpath = rpmGetPath("%{_dbpath}", NULL);
+    char *where = NULL;
+    if (dbpath && asprintf(&where, "%s%s", strcmp(shown_root, "/") == 0 ? "" : shown_root,
+                           dbpath) < 0)
+        where = NULL;
+    struct stat st;
+    const char *problem = !where                   ? "out of memory"
+                          : stat(where, &st) < 0   ? strerror(errno)
+                          : !S_ISDIR(st.st_mode)   ? "not a directory"
+                                                   : NULL;
+    if (problem)
+        snprintf(error, error_size, "no rpm database in %s (rpm's %%_dbpath is %s): %s; use --db "
+                 "none if this root has no rpm", where ? where : shown_root,
+                 dbpath ? dbpath : "unknown", problem);
+    free(dbpath);
+    free(where);
+    if (problem)
+        return -1;
     rpmts ts = rpmtsCreate();
     if (!ts) {
         snprintf(error, error_size, "out of memory");
