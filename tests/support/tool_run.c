@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,12 @@ static int temp_fd(void)
 void tool_run(const char *const *argv, const char *const *env, tool_stop_fn *on_stop, void *data,
               struct tool_result *result)
 {
+    tool_run_as((uid_t)-1, (gid_t)-1, argv, env, on_stop, data, result);
+}
+
+void tool_run_as(uid_t uid, gid_t gid, const char *const *argv, const char *const *env,
+                 tool_stop_fn *on_stop, void *data, struct tool_result *result)
+{
     int out_fd = temp_fd(), err_fd = temp_fd();
     memset(result, 0, sizeof *result);
     fflush(NULL);
@@ -42,6 +49,8 @@ void tool_run(const char *const *argv, const char *const *env, tool_stop_fn *on_
             putenv((char *)env[i]);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
+        if (uid != (uid_t)-1 && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
+            _exit(126);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }

@@ -6,6 +6,7 @@
 #define LU_TOOL_RUN_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct tool_result {
     bool exited;     /* exited normally, with exit_status */
@@ -22,5 +23,8 @@ typedef void tool_stop_fn(void *data);
  * ON_STOP runs each time the child stops; aborts the test on error. */
 void tool_run(const char *const *argv, const char *const *env, tool_stop_fn *on_stop, void *data,
               struct tool_result *result);
+/* The same as user UID, group GID (no supplementary groups). */
+void tool_run_as(uid_t uid, gid_t gid, const char *const *argv, const char *const *env,
+                 tool_stop_fn *on_stop, void *data, struct tool_result *result);
 
 #endif
