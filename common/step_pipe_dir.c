@@ -110,6 +110,7 @@ static void clean(struct lu_context *ctx, struct lu_step *step, const char *path
         step_note(step, LU_LOG_DEBUG, "%s belongs to uid %u (the nodes' own): left alone", shown,
                   (unsigned)st.st_uid);
     } else {
+        FAULT_POINT("pipe-dir-open");
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct stat opened;
         char error[1024];
