@@ -2,6 +2,7 @@
  * atomicfile.h). */
 #define _GNU_SOURCE
 #include "atomicfile.h"
+#include "fault.h"
 #include "label.h"
 
 #include <errno.h>
@@ -36,9 +37,13 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
         return -1;
     }
     /* A temporary file left by an interrupted run is ours only if it is a
-     * plain file owned by us with one link; anything else is left alone. */
+     * plain file with one link, owned by us or by the owner we give the new
+     * file (a run killed after the chown leaves it so); anything else is
+     * left alone. */
     if (fstatat(dir_fd, temp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) {
+        bool ours = st.st_uid == geteuid() ||
+                    (st.st_uid == like->st_uid && st.st_gid == like->st_gid);
+        if (!S_ISREG(st.st_mode) || !ours || st.st_nlink != 1) {
             errno = EEXIST;
             return -1;
         }
@@ -61,6 +66,7 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
     int saved = errno;
     close(fd);
     if (r == 0) {
+        FAULT_POINT("atomic-write");
         if (replace) {
             r = renameat(dir_fd, temp, dir_fd, name);
         } else {

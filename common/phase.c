@@ -7,6 +7,7 @@
  * failure is reported with what to do. */
 #define _GNU_SOURCE
 #include "context.h"
+#include "fault.h"
 #include "label.h"
 #include "root.h"
 
@@ -101,6 +102,7 @@ static void run_step(struct lu_context *ctx, const char *name, step_fn *fn)
         step_finish(step, LU_STATUS_SKIPPED, "turned off in %s", ctx->policy.source);
         return;
     }
+    FAULT_POINT("step");
     fn(ctx);
 }
 

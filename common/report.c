@@ -55,6 +55,11 @@ void lu_vlog(const struct lu_context *ctx, enum lu_level level, const char *form
     char *line;
     if (vasprintf(&line, format, args) < 0)
         return;
+    /* One line per call: a file name holding a newline (a local user can
+     * make one in a data dir) must not forge a line of its own. */
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     ctx->request->log(ctx->request->log_data, level, line);
     free(line);
 }
@@ -306,16 +311,31 @@ void lu_report_write_json(const struct lu_report *report, FILE *out)
     fputs("]}\n", out);
 }
 
+/* TEXT with control characters shown as '?', so that each entry stays one line. */
+static void put_clean(const char *text, FILE *out)
+{
+    for (const char *p = text; *p; p++)
+        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+}
+
 void lu_report_write_text(const struct lu_report *report, FILE *out)
 {
-    if (report->error)
-        fprintf(out, "%s: error: %s\n", report->phase, report->error);
+    if (report->error) {
+        fprintf(out, "%s: error: ", report->phase);
+        put_clean(report->error, out);
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < report->count; i++) {
         const struct lu_step_report *s = &report->steps[i]->public;
-        fprintf(out, "%-16s %-12s %s\n", s->name, lu_status_name(s->status), s->message);
-        for (size_t c = 0; c < s->change_count; c++)
-            fprintf(out, "%-16s %-12s   %s%s\n", "", "",
-                    s->status == LU_STATUS_WOULD_CHANGE ? "would: " : "- ", s->changes[c]);
+        fprintf(out, "%-16s %-12s ", s->name, lu_status_name(s->status));
+        put_clean(s->message, out);
+        fputc('\n', out);
+        for (size_t c = 0; c < s->change_count; c++) {
+            fprintf(out, "%-16s %-12s   %s", "", "",
+                    s->status == LU_STATUS_WOULD_CHANGE ? "would: " : "- ");
+            put_clean(s->changes[c], out);
+            fputc('\n', out);
+        }
     }
     enum lu_outcome outcome = lu_report_outcome(report);
     fprintf(out, "%s: %s\n", report->phase,

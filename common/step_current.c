@@ -8,6 +8,7 @@
  * left untouched, a symlink pointing elsewhere is replaced. */
 #define _GNU_SOURCE
 #include "context.h"
+#include "fault.h"
 #include "label.h"
 #include "root.h"
 
@@ -129,6 +130,7 @@ static int swap_link(struct lu_context *ctx, int home_fd, const char *version)
     if (symlinkat(version, home_fd, CURRENT_TEMP) < 0)
         return -1;
     label_symlink(ctx, home_fd, CURRENT_TEMP, CURRENT_PATH);
+    FAULT_POINT("current-swap");
     if (renameat(home_fd, CURRENT_TEMP, home_fd, CURRENT) < 0) {
         int saved = errno;
         unlinkat(home_fd, CURRENT_TEMP, 0);

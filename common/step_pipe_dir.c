@@ -6,6 +6,7 @@
  * symlink; anything else is reported and left alone. */
 #define _GNU_SOURCE
 #include "context.h"
+#include "fault.h"
 #include "root.h"
 #include "system_dirs.h"
 #include "walk.h"
@@ -51,6 +52,7 @@ static int on_other(void *data, int dir_fd, const char *name, const struct stat 
         return -1;
     if (!r->remove)
         return 0;
+    FAULT_POINT("pipe-dir-remove");
     if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT) {
         snprintf(r->error, r->error_size, "cannot remove %s: %s", path, strerror(errno));
         return -1;
@@ -64,6 +66,7 @@ static int on_directory_done(void *data, int parent_fd, const char *name, const 
     struct removal *r = data;
     if (!r->remove)
         return 0;
+    FAULT_POINT("pipe-dir-remove");
     if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
         snprintf(r->error, r->error_size, "cannot remove %s: %s", path, strerror(errno));
         return -1;
@@ -107,6 +110,7 @@ static void clean(struct lu_context *ctx, struct lu_step *step, const char *path
         step_note(step, LU_LOG_DEBUG, "%s belongs to uid %u (the nodes' own): left alone", shown,
                   (unsigned)st.st_uid);
     } else {
+        FAULT_POINT("pipe-dir-open");
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct stat opened;
         char error[1024];

@@ -28,6 +28,7 @@
 #include "atomicfile.h"
 #include "confdoc.h"
 #include "context.h"
+#include "fault.h"
 #include "root.h"
 #include "takeover.h"
 
@@ -268,6 +269,7 @@ static int write_file(struct node_job *job, struct node_file *file)
     if (!file->dist.present)
         r = atomic_write(job->ctx, job->new_etc_fd, dist_name, dist_path, file->now.text,
                          file->now.length, &file->now.st, false);
+    FAULT_POINT("takeover-write");
     if (r == 0)
         r = atomic_write(job->ctx, job->new_etc_fd, file->name, file->new_path, file->merged,
                          file->merged_length, &file->now.st, true);

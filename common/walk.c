@@ -5,6 +5,7 @@
  * up. Names are kept in one path buffer for messages. */
 #define _GNU_SOURCE
 #include "walk.h"
+#include "fault.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -229,6 +230,7 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
             fail(&w, "inspect");
             goto out;
         }
+        FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
         if (!S_ISDIR(st.st_mode)) {
             if (ops->other && ops->other(data, dir_fd, entry->d_name, &st, w.path) < 0)
                 goto out;

@@ -4,6 +4,7 @@
  * /etc/shadow). See walk.h. */
 #define _GNU_SOURCE
 #include "walk.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,8 @@ static int chown_directory(void *data, int fd, const struct stat *st, const char
     if (right(c, st))
         return 0;
     c->stats->changed++;
+    if (!c->dry_run)
+        FAULT_POINT("walk-chown");
     if (!c->dry_run && fchown(fd, c->uid, c->gid) < 0)
         return failed(c, path);
     return 0;
@@ -55,15 +58,10 @@ static int chown_other(void *data, int dir_fd, const char *name, const struct st
             snprintf(c->stats->first_hard_link, sizeof c->stats->first_hard_link, "%s", path);
         return 0;
     }
-    if (S_ISLNK(st->st_mode)) {
-        /* The link itself (AT_SYMLINK_NOFOLLOW never reaches its target). */
-        c->stats->changed++;
-        if (!c->dry_run && fchownat(dir_fd, name, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
-            errno != ENOENT)
-            return failed(c, path);
-        return 0;
-    }
-    /* Pin the inode that was inspected, then change that one. */
+    /* Pin the inode that was inspected, then change that one: by name, a
+     * symlink swapped for a hard link to /etc/shadow after the lstat would
+     * give that file away. O_PATH|O_NOFOLLOW pins a symlink itself, and
+     * AT_EMPTY_PATH changes the link, never its target. */
     int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : failed(c, path);
@@ -72,10 +70,13 @@ static int chown_other(void *data, int dir_fd, const char *name, const struct st
     if (fstat(fd, &pinned) < 0) {
         r = failed(c, path);
     } else if (pinned.st_dev != st->st_dev || pinned.st_ino != st->st_ino ||
+               (pinned.st_mode & S_IFMT) != (st->st_mode & S_IFMT) ||
                (S_ISREG(pinned.st_mode) && pinned.st_nlink > 1)) {
         /* swapped or linked meanwhile: leave it */
     } else {
         c->stats->changed++;
+        if (!c->dry_run)
+            FAULT_POINT("walk-chown");
         if (!c->dry_run && fchownat(fd, "", c->uid, c->gid, AT_EMPTY_PATH) < 0)
             r = failed(c, path);
     }

@@ -2,15 +2,19 @@
 #define _GNU_SOURCE
 #include "rpmdb_view.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <rpm/header.h>
 #include <rpm/rpmdb.h>
+#include <rpm/rpmfileutil.h>
 #include <rpm/rpmlib.h>
+#include <rpm/rpmmacro.h>
 #include <rpm/rpmte.h>
 #include <rpm/rpmts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool rpm_view_transaction_touches(rpmts ts, const char *names)
 {
@@ -97,32 +101,59 @@ int rpm_view_read(rpmts ts, const char *names, bool elements, struct rpm_view *v
     return 0;
 }
 
+/* Is rpm's database directory there inside ROOT? rpm opens one that is
+ * not there as an empty one, which would read as "no leofs installed". */
+static int database_present(const char *root, char *error, size_t error_size)
+{
+    char *dbpath = rpmGetPath("%{_dbpath}", NULL);
+    char *where = NULL;
+    if (dbpath && asprintf(&where, "%s%s", strcmp(root, "/") == 0 ? "" : root, dbpath) < 0)
+        where = NULL;
+    struct stat st;
+    const char *problem = !where                 ? "out of memory"
+                          : stat(where, &st) < 0 ? strerror(errno)
+                          : !S_ISDIR(st.st_mode) ? "not a directory"
+                                                 : NULL;
+    if (problem)
+        snprintf(error, error_size, "no rpm database in %s (rpm's %%_dbpath is %s): %s; use --db "
+                 "none if this root has no rpm", where ? where : root, dbpath ? dbpath : "unknown",
+                 problem);
+    free(dbpath);
+    free(where);
+    return problem ? -1 : 0;
+}
+
 int rpm_view_read_root(const char *root, const char *names, struct rpm_view *view, char *error,
                        size_t error_size)
 {
-    static bool configured;
-    if (!configured && rpmReadConfigFiles(NULL, NULL) != 0) {
+    const char *shown = root && *root ? root : "/";
+    if (rpmReadConfigFiles(NULL, NULL) != 0) {
         snprintf(error, error_size, "cannot read rpm's configuration");
+        rpmFreeRpmrc();
         return -1;
     }
-    configured = true;
-    rpmts ts = rpmtsCreate();
-    if (!ts) {
+    int result = database_present(shown, error, error_size);
+    rpmts ts = result == 0 ? rpmtsCreate() : NULL;
+    if (result == 0 && !ts) {
         snprintf(error, error_size, "out of memory");
-        return -1;
-    }
-    rpmtsSetRootDir(ts, root && *root ? root : "/");
-    int result = 0;
-    if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
-        snprintf(error, error_size,
-                 "cannot open the rpm database of %s: check that rpm -q leofs works there",
-                 root && *root ? root : "/");
         result = -1;
-    } else if (rpm_view_read(ts, names, false, view) < 0) {
-        snprintf(error, error_size, "cannot read the rpm database of %s", root);
-        result = -1;
+    } else if (result == 0) {
+        rpmtsSetRootDir(ts, shown);
+        if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+            snprintf(error, error_size,
+                     "cannot open the rpm database of %s: check that rpm -q leofs works there",
+                     shown);
+            result = -1;
+        } else if (rpm_view_read(ts, names, false, view) < 0) {
+            snprintf(error, error_size, "cannot read the rpm database of %s", shown);
+            result = -1;
+        }
+        rpmtsFree(ts);
     }
-    rpmtsFree(ts);
+    /* Done with rpm: give back its configuration, macros and Lua state
+     * (valgrind counts them as lost otherwise). */
+    rpmFreeMacros(NULL);
+    rpmFreeRpmrc();
     return result;
 }
 

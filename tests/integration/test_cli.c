@@ -2,7 +2,7 @@
  * exit statuses, usage errors, the JSON report, and the phases on a
  * fixture root. */
 #include "fixture.h"
-#include "program_run.h"
+#include "tool_run.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static struct program_output output;
+static struct tool_result output;
 
 /* Run leofs-upgrade with the arguments (NULL-terminated); its exit status. */
 static int run(const char *first, ...)
@@ -27,7 +27,9 @@ static int run(const char *first, ...)
         argv[argc++] = a;
     va_end(args);
     argv[argc] = NULL;
-    return program_run(argv, NULL, NULL, &output);
+    tool_run_input(argv, NULL, NULL, &output);
+    cr_assert(output.exited, "%s did not exit normally", argv[0]);
+    return output.exit_status;
 }
 
 static void setup(void)

@@ -3,7 +3,7 @@
  * Pre-Install-Pkgs hook with version 3 input, on fixture roots with a
  * dpkg status database. */
 #include "fixture.h"
-#include "program_run.h"
+#include "tool_run.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct program_output output;
+static struct tool_result output;
 static char root_env[4200];
 
 static void setup(void)
@@ -53,7 +53,9 @@ static int hook(const char *const *env, const char *input, ...)
         argv[argc++] = a;
     va_end(args);
     argv[argc] = NULL;
-    return program_run(argv, env, input, &output);
+    tool_run_input(argv, env, input, &output);
+    cr_assert(output.exited, "%s did not exit normally", argv[0]);
+    return output.exit_status;
 }
 
 static const char *const *preinst_env(const char *package)

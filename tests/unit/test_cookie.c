@@ -128,3 +128,29 @@ Test(cookie, a_fifo_in_its_place_does_not_hang_and_is_refused)
     run(false);
     cr_assert_eq(step->status, LU_STATUS_REFUSED, "%s", step->message);
 }
+
+Test(cookie, temporary_file_of_a_run_killed_after_its_chown_is_replaced)
+{
+    /* atomic_write had written, chowned and fsync'ed it, then was killed. */
+    fixture_write("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp", "0123456789abcdef", 0400);
+    fixture_chown("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp", FIXTURE_LEOFS_UID,
+                  FIXTURE_LEOFS_GID);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
+    assert_cookie(FIXTURE_LEOFS_UID, FIXTURE_LEOFS_GID);
+    cr_assert_not(fixture_exists("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp"));
+}
+
+Test(cookie, temporary_file_of_another_user_is_left_alone)
+{
+    fixture_write("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp", "alice's", 0644);
+    fixture_chown("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp", FIXTURE_OTHER_UID,
+                  FIXTURE_OTHER_UID);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_FAILED, "%s", step->message);
+    cr_assert(strstr(step->message, "temporary file that is not ours"), "%s", step->message);
+    char *data = fixture_read("/usr/local/leofs/..erlang.cookie.leofs-upgrade-tmp");
+    cr_assert_str_eq(data, "alice's");
+    free(data);
+    cr_assert_not(fixture_exists(COOKIE));
+}
