@@ -44,9 +44,10 @@ static int on_directory(void *data, int fd, const struct stat *st, const char *p
     return check_owner(data, st, path);
 }
 
-static int on_other(void *data, int dir_fd, const char *name, const struct stat *st,
-                    const char *path)
+static int on_other(void *data, int dir_fd, const struct stat *dir_st, const char *name,
+                    const struct stat *st, const char *path)
 {
+    (void)dir_st;
     struct removal *r = data;
     if (check_owner(r, st, path) < 0)
         return -1;
@@ -115,7 +116,8 @@ static void clean(struct lu_context *ctx, struct lu_step *step, const char *path
         struct stat opened;
         char error[1024];
         struct removal r = {.error = error, .error_size = sizeof error};
-        const struct walk_ops ops = {on_directory, on_other, on_directory_done, NULL};
+        const struct walk_ops ops = {
+            .directory = on_directory, .other = on_other, .directory_done = on_directory_done};
         unsigned long long entries = 0;
         if (fd < 0 || fstat(fd, &opened) < 0 || opened.st_ino != st.st_ino) {
             step_note(step, LU_LOG_WARNING, "%s changed while being inspected: left alone", shown);

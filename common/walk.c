@@ -22,8 +22,7 @@
 struct frame {
     DIR *dir;        /* NULL while closed to save fds */
     long position;   /* telldir() when closed */
-    dev_t dev;
-    ino_t ino;
+    struct stat st;  /* the directory as opened */
     size_t path_length; /* length of the path buffer up to this directory */
     size_t name_offset; /* where this directory's name starts in the path */
 };
@@ -79,7 +78,8 @@ static int reopen_parent(struct walk *w)
     struct frame *child = &w->frames[w->depth - 1], *parent = &w->frames[w->depth - 2];
     int fd = openat(dirfd(child->dir), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != parent->dev || st.st_ino != parent->ino) {
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != parent->st.st_dev ||
+        st.st_ino != parent->st.st_ino) {
         if (fd >= 0)
             close(fd);
         errno = ESTALE;
@@ -112,8 +112,7 @@ static int push(struct walk *w, int fd, const struct stat *st, size_t path_lengt
     f->dir = fdopendir(fd);
     if (!f->dir)
         return -1;
-    f->dev = st->st_dev;
-    f->ino = st->st_ino;
+    f->st = *st;
     f->path_length = path_length;
     f->name_offset = name_offset;
     w->depth++;
@@ -188,6 +187,8 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
                 goto out;
             }
             /* Done with this directory: back to its parent. */
+            if (ops->leave && ops->leave(data, dirfd(top->dir), &top->st, w.path) < 0)
+                goto out;
             if (w.depth == 1)
                 break;
             if (!w.frames[w.depth - 2].dir && reopen_parent(&w) < 0)
@@ -232,7 +233,7 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
         }
         FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
         if (!S_ISDIR(st.st_mode)) {
-            if (ops->other && ops->other(data, dir_fd, entry->d_name, &st, w.path) < 0)
+            if (ops->other && ops->other(data, dir_fd, &top->st, entry->d_name, &st, w.path) < 0)
                 goto out;
             continue;
         }

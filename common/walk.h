@@ -17,9 +17,13 @@ struct walk_ops {
     /* A directory, open (O_RDONLY, not followed, checked to be what was
      * listed), before its entries; the start directory too. */
     int (*directory)(void *data, int fd, const struct stat *st, const char *path);
-    /* Any other entry, by name in its directory. */
-    int (*other)(void *data, int dir_fd, const char *name, const struct stat *st, const char *path);
-    /* After a directory's entries (not for the start directory). */
+    /* Any other entry, by name in its directory (DIR_ST: that directory as
+     * it was when opened). */
+    int (*other)(void *data, int dir_fd, const struct stat *dir_st, const char *name,
+                 const struct stat *st, const char *path);
+    /* A directory after its entries, still open (the start directory too). */
+    int (*leave)(void *data, int fd, const struct stat *st, const char *path);
+    /* After a directory's entries, once closed (not for the start directory). */
     int (*directory_done)(void *data, int parent_fd, const char *name, const char *path);
     /* Every couple of seconds on long walks. */
     void (*progress)(void *data, unsigned long long entries, const char *path);
@@ -43,7 +47,8 @@ typedef void walk_progress_fn(void *data, unsigned long long entries, const char
 
 /* Give every entry of the tree at START_FD the owner UID:GID, acting on fds;
  * entries already right are not touched (their ctime stays). Regular files
- * with several hard links and a wrong owner are left alone and counted. */
+ * with several hard links and a wrong owner are left alone and counted.
+ * Directories get theirs after their entries. */
 int walk_chown(int start_fd, const char *start_path, uid_t uid, gid_t gid, bool dry_run,
                walk_progress_fn *progress, void *progress_data, struct chown_stats *stats,
                char *error, size_t error_size);

@@ -72,6 +72,8 @@ static void drop_dir(void)
     fixture_chown(V "/leo_storage/avs/drop/link", ALICE, ALICE);
     fixture_mkdir(V "/leo_storage/avs/drop/sub", 0755);
     fixture_chown(V "/leo_storage/avs/drop/sub", ALICE, ALICE);
+    /* Last: making its entries gave drop the fixture's 0755 again. */
+    cr_assert_eq(chmod(fixture_path(V "/leo_storage/avs/drop"), 01777), 0);
 }
 
 static void swap_links(void *data)
