@@ -233,7 +233,8 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
         }
         FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
         if (!S_ISDIR(st.st_mode)) {
-            if (ops->other && ops->other(data, dir_fd, &top->st, entry->d_name, &st, w.path) < 0)
+            if (ops->other &&
+                ops->other(data, dir_fd, &top->st, entry->d_name, &st, w.path) < 0)
                 goto out;
             continue;
         }

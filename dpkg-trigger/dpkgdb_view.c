@@ -74,7 +74,8 @@ int dpkg_view_upstream(const char *version, char *out, size_t out_size)
 
 static bool in_scope(const struct pkginfo *pkg, enum dpkg_view_scope scope)
 {
-    return pkg->status >= (scope == DPKG_VIEW_UNPACKED ? PKG_STAT_UNPACKED : PKG_STAT_HALFINSTALLED);
+    enum pkgstatus least = scope == DPKG_VIEW_UNPACKED ? PKG_STAT_UNPACKED : PKG_STAT_HALFINSTALLED;
+    return pkg->status >= least;
 }
 
 static int collect(const char *names, enum dpkg_view_scope scope, struct lu_package_list *list)
@@ -96,7 +97,8 @@ static int collect(const char *names, enum dpkg_view_scope scope, struct lu_pack
 }
 
 int dpkg_view_read(const struct dpkg_location *where, const char *names,
-                   enum dpkg_view_scope scope, struct lu_package_list *list, char *error, size_t error_size)
+                   enum dpkg_view_scope scope, struct lu_package_list *list, char *error,
+                   size_t error_size)
 {
     char admindir[4096];
     admindir_of(where, admindir, sizeof admindir);

@@ -28,7 +28,8 @@ enum dpkg_view_scope {
  * name as label. -1 with a message in ERROR when the database cannot be
  * read (a root without var/lib/dpkg/status is an error). */
 int dpkg_view_read(const struct dpkg_location *where, const char *names,
-                   enum dpkg_view_scope scope, struct lu_package_list *list, char *error, size_t error_size);
+                   enum dpkg_view_scope scope, struct lu_package_list *list, char *error,
+                   size_t error_size);
 
 /* Does the admin dir of WHERE hold a status file? */
 bool dpkg_view_present(const struct dpkg_location *where);

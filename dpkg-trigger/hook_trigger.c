@@ -13,7 +13,8 @@ int hook_trigger(struct hook *hook)
 {
     struct lu_package_list packages = {0};
     char error[1024];
-    if (dpkg_view_read(&hook->location, hook->names, DPKG_VIEW_UNPACKED, &packages, error, sizeof error) < 0) {
+    if (dpkg_view_read(&hook->location, hook->names, DPKG_VIEW_UNPACKED, &packages, error,
+                       sizeof error) < 0) {
         fprintf(stderr, HOOK_PROGRAM ": %s\n", error);
         return LU_OUTCOME_CONFIG_ERROR;
     }

@@ -31,7 +31,8 @@ Test(apt_hook_input, reads_actions_and_where_dpkg_works)
                        "DPkg::Options::=--admindir=/srv/image/var/lib/dpkg\n"
                        "DPkg::Pre-Install-Pkgs::=/usr/sbin/leofs-dpkg-hook%20apt-hook\n"
                        "\n"
-                       "leofs 1.3.7-1 all none < 1.3.8-1 all none /var/cache/apt/archives/leofs_1.3.8-1_all.deb\n"
+                       "leofs 1.3.7-1 all none < 1.3.8-1 all none "
+                       "/var/cache/apt/archives/leofs_1.3.8-1_all.deb\n"
                        "libfoo1 - - none < 2:1.0-1 amd64 same /tmp/my debs/libfoo1.deb\n"
                        "leofs 1.3.7-1 all none < 1.3.8-1 all none **CONFIGURE**\n"
                        "oldpkg 0.9 amd64 none > - - none **REMOVE**\n"),
