@@ -21,20 +21,10 @@ build_our_package() {
     hooks_deb=$(ls "$work"/leofs-upgrade-hooks_*_*.deb | grep -v dbgsym)
 }
 
-# Empty packages standing in for the base system our package depends on
-# (libc6...), at the host's versions: the roots have no base system, and
-# dpkg runs the root's helper with the host's libraries.
+# Empty packages standing in for the base system our package depends on.
 build_base_stand_ins() {
-    local name version
-    stand_ins=()
-    for name in $(dpkg-deb -f "$hooks_deb" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' | tr -d ' '); do
-        version=$(dpkg-query -W -f='${Version}' "$name")
-        mkdir -p "$work/base-$name/DEBIAN"
-        printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: t <t@example.org>\nDescription: stand-in\n' \
-            "$name" "$version" "$(dpkg --print-architecture)" >"$work/base-$name/DEBIAN/control"
-        dpkg-deb -b "$work/base-$name" "$work/base-$name.deb" >/dev/null || { echo "cannot build $name"; exit 1; }
-        stand_ins+=("$work/base-$name.deb")
-    done
+    mapfile -t stand_ins < <(sh "$source/tests/packages/make-stand-ins.sh" "$work" "$hooks_deb") ||
+        { echo "cannot build the stand-in packages"; exit 1; }
 }
 
 build_leofs_debs() {
