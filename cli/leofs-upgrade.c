@@ -44,9 +44,12 @@ static void usage(FILE *out)
             "      --from VER, --to VER  the versions for takeover\n"
             "      --db rpm|dpkg|none|auto  the package database to read (default auto:\n"
             "                         every one the root has)\n"
-            "      --progress         report progress during long walks\n"
-            "  -q, --quiet            log only warnings and errors to stderr\n"
-            "  -v, --verbose          also log debug lines\n"
+            "      --progress         log progress to stderr during walks longer than a few\n"
+            "                         seconds, with each step's line\n"
+            "  -q, --quiet            log only errors to stderr (default: warnings and\n"
+            "                         errors; the report on stdout says what changed)\n"
+            "  -v, --verbose          also log each step and change to stderr; twice:\n"
+            "                         debug lines too\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n"
             "\n"
@@ -74,9 +77,13 @@ int main(int argc, char **argv)
         {"to", required_argument, NULL, 'T'},     {NULL, 0, NULL, 0},
     };
     struct lu_request request = {.root = "/"};
-    struct lu_log_sink sink = {.prefix = PROGRAM, .stderr_level = LU_LOG_INFO, .use_syslog = true};
+    /* The report on stdout shows each step and change once: stderr adds
+     * what the report cannot hold (warnings and errors in full). */
+    struct lu_log_sink sink = {.prefix = PROGRAM, .stderr_level = LU_LOG_WARNING,
+                               .use_syslog = true};
     const char *db_choice = "auto", *from = NULL, *to = NULL;
-    bool json = false, verbose = false;
+    bool json = false, quiet = false;
+    int verbose = 0;
     int c;
 
     opterr = 0;
@@ -89,8 +96,8 @@ int main(int argc, char **argv)
         case 'o': request.old_version = optarg; break;
         case 'd': db_choice = optarg; break;
         case 'P': request.progress = true; break;
-        case 'q': sink.stderr_level = LU_LOG_WARNING; break;
-        case 'v': verbose = true; break;
+        case 'q': quiet = true; break;
+        case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf(PROGRAM " " LEOFS_UPGRADE_VERSION "\n"); return 0;
         case 'F': from = optarg; break;
@@ -108,10 +115,14 @@ int main(int argc, char **argv)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!*request.root)
         return usage_error("%s", "--root needs a directory");
-    if (sink.stderr_level == LU_LOG_WARNING && verbose)
+    if (quiet && verbose)
         return usage_error("%s", "-q and -v go against each other: give one");
-    if (verbose)
-        sink.stderr_level = LU_LOG_DEBUG;
+    if (quiet)
+        sink.stderr_level = LU_LOG_ERROR;
+    else if (verbose)
+        sink.stderr_level = verbose > 1 ? LU_LOG_DEBUG : LU_LOG_DETAIL;
+    else if (request.progress)
+        sink.stderr_level = LU_LOG_INFO; /* progress lines are info, as each step's line */
     const char *versions[] = {request.new_version, request.old_version, from, to};
     for (size_t i = 0; i < sizeof versions / sizeof *versions; i++)
         if (versions[i] && !lu_version_is_name(versions[i]))

@@ -6,8 +6,8 @@
 
 void lu_log_to_sink(void *data, enum lu_level level, const char *line)
 {
-    static const char *const names[] = {"debug: ", "", "warning: ", "error: "};
-    static const int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+    static const char *const names[] = {"debug: ", "", "", "warning: ", "error: "};
+    static const int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
     const struct lu_log_sink *sink = data;
     if (level >= sink->stderr_level)
         fprintf(stderr, "%s: %s%s\n", sink->prefix, names[level], line);

@@ -79,8 +79,13 @@ const char *lu_display_path(const struct lu_context *ctx, const char *path)
     char *buffer = buffers[next++ % 4];
     if (ctx->root_is_host)
         snprintf(buffer, sizeof buffers[0], "%s", path);
-    else
-        snprintf(buffer, sizeof buffers[0], "%s%s", ctx->root, path);
+    else {
+        /* rpm gives its root with a trailing slash: no "root//usr" in messages. */
+        size_t length = strlen(ctx->root);
+        while (length > 1 && ctx->root[length - 1] == '/')
+            length--;
+        snprintf(buffer, sizeof buffers[0], "%.*s%s", (int)length, ctx->root, path);
+    }
     return buffer;
 }
 
@@ -118,7 +123,7 @@ void step_change(struct lu_step *step, const char *format, ...)
     step->changes = grown;
     step->changes[step->public.change_count++] = line;
     step->public.changes = (const char *const *)step->changes;
-    lu_log(step->ctx, LU_LOG_INFO, "%s: %s%s", step->public.name,
+    lu_log(step->ctx, LU_LOG_DETAIL, "%s: %s%s", step->public.name,
            step->ctx->dry_run ? "would: " : "", line);
 }
 
@@ -156,11 +161,15 @@ enum lu_status step_finish(struct lu_step *step, enum lu_status status, const ch
     step->public.message = message ? message : "";
     if (status == LU_STATUS_REFUSED)
         step->ctx->refused = true;
+    /* One line for a step that changed something (its changes were logged
+     * one by one at DETAIL); what stayed as it was is detail too. */
     enum lu_level level = status == LU_STATUS_FAILED || status == LU_STATUS_REFUSED ? LU_LOG_ERROR
                           : status == LU_STATUS_WARNING                          ? LU_LOG_WARNING
-                                                                 /* changes were logged one by one */
-                                                                 : LU_LOG_DEBUG;
-    lu_log(step->ctx, level, "%s: %s", step->public.name, step->public.message);
+                          : status == LU_STATUS_CHANGED || status == LU_STATUS_WOULD_CHANGE
+                              ? LU_LOG_INFO
+                              : LU_LOG_DETAIL;
+    lu_log(step->ctx, level, "%s: %s%s", step->public.name,
+           status == LU_STATUS_WOULD_CHANGE ? "would: " : "", step->public.message);
     return status;
 }
 

@@ -199,8 +199,8 @@ static int prepare_file(struct node_job *job, struct node_file *file)
         snprintf(job->error, sizeof job->error, "out of memory");
         return -1;
     } else {
-        step_note(job->step, LU_LOG_INFO, "%s: no %s in LeoFS %s (the package manager removes an "
-                  "unedited one): its defaults are assumed, only data paths are carried over",
+        step_note(job->step, LU_LOG_DETAIL, "%s: no %s in LeoFS %s (the package manager removes "
+                  "an unedited one): its defaults are assumed, only data paths are carried over",
                   job->node->dir, file->name, job->old_version);
     }
     if (file->old_shipped.present) {
@@ -305,6 +305,22 @@ static void job_free(struct node_job *job)
     free(job->new_etc);
 }
 
+/* "leo_storage: 1 kept, 2 added; " with the kinds that happened (see takeover.h). */
+static void put_counts(FILE *summary, const char *node_dir, const size_t counts[TAKEOVER_KINDS])
+{
+    static const char *const names[TAKEOVER_KINDS] = {
+        [TAKEOVER_KEPT] = "kept", [TAKEOVER_ADDED] = "added", [TAKEOVER_ADJUSTED] = "adjusted",
+        [TAKEOVER_DEFAULT] = "new defaults", [TAKEOVER_DROPPED] = "dropped"};
+    const char *separator = ": ";
+    fputs(node_dir, summary);
+    for (int kind = 0; kind < TAKEOVER_KINDS; kind++)
+        if (counts[kind]) {
+            fprintf(summary, "%s%zu %s", separator, counts[kind], names[kind]);
+            separator = ", ";
+        }
+    fputs(*separator == ':' ? ": file rewritten; " : "; ", summary);
+}
+
 enum node_outcome { NODE_ABSENT, NODE_SAME, NODE_WRITTEN, NODE_LEFT, NODE_FAILED };
 
 /* Take over one node; append its summary to SUMMARY. */
@@ -323,8 +339,13 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
     if (!node->present || probe < 0) {
         if (probe >= 0)
             close(probe);
-        step_note(step, LU_LOG_INFO, "%s: not in both LeoFS %s and %s: nothing to take over",
-                  node->dir, old_version, job.new_version);
+        if (!node->present)
+            step_note(step, LU_LOG_DETAIL, "%s: not part of LeoFS %s: nothing to take over",
+                      node->dir, job.new_version);
+        else
+            step_note(step, LU_LOG_DETAIL, "%s: LeoFS %s left no node dir (the package manager "
+                      "removes one it shipped unedited): LeoFS %s's settings stay as shipped",
+                      node->dir, old_version, job.new_version);
         free(job.old_node_dir);
         return NODE_ABSENT;
     }
@@ -382,9 +403,7 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
     }
     if (outcome == NODE_WRITTEN || (outcome == NODE_LEFT && (counts[0] || counts[1] || counts[2] ||
                                                              counts[3] || counts[4])))
-        fprintf(summary, "%s: %zu kept, %zu added, %zu adjusted, %zu new defaults, %zu dropped; ",
-                node->dir, counts[TAKEOVER_KEPT], counts[TAKEOVER_ADDED], counts[TAKEOVER_ADJUSTED],
-                counts[TAKEOVER_DEFAULT], counts[TAKEOVER_DROPPED]);
+        put_counts(summary, node->dir, counts);
     else if (outcome == NODE_LEFT)
         fprintf(summary, "%s: left alone (%s); ", node->dir,
                 job.files[0].action == ACT_LEFT ? job.files[0].why : job.files[1].why);

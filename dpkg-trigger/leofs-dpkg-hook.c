@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -35,7 +36,7 @@ static void usage(FILE *out)
             "  -p, --package NAME   the package whose preinst this is (default:\n"
             "                       DPKG_MAINTSCRIPT_PACKAGE)\n"
             "  -q, --quiet          log only warnings and errors\n"
-            "  -v, --verbose        also log debug lines\n"
+            "  -v, --verbose        also log each change; twice: debug lines too\n"
             "  -h, --help           show this help\n"
             "  -V, --version        show the version\n");
 }
@@ -55,6 +56,7 @@ struct lu_request hook_request(struct hook *hook)
     struct lu_request request = {
         .root = hook->location.root,
         .remove_command = "dpkg --purge",
+        .progress = isatty(STDERR_FILENO), /* dpkg's or apt's output is someone's terminal */
         .log = lu_log_to_sink,
         .log_data = &hook->sink,
     };
@@ -100,7 +102,10 @@ int main(int argc, char **argv)
         case 'P': hook.names = optarg; hook.names_given = true; break;
         case 'p': hook.package = optarg; break;
         case 'q': hook.sink.stderr_level = LU_LOG_WARNING; break;
-        case 'v': hook.sink.stderr_level = LU_LOG_DEBUG; break;
+        case 'v':
+            hook.sink.stderr_level = hook.sink.stderr_level == LU_LOG_DETAIL ? LU_LOG_DEBUG
+                                                                            : LU_LOG_DETAIL;
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf(HOOK_PROGRAM " " LEOFS_UPGRADE_VERSION "\n"); return 0;
         default:

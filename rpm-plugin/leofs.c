@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 /* Scriptlets see this, so that the leofs package's %pretrans/%posttrans
  * fallback (scriptlets/) knows the plugin does the work. */
@@ -31,8 +32,10 @@ static bool pre_ran; /* tsm_pre ran the core for this transaction, for real */
 static void log_line(void *data, enum lu_level level, const char *line)
 {
     (void)data;
-    static const int rpm_levels[] = {RPMLOG_DEBUG, RPMLOG_NOTICE, RPMLOG_WARNING, RPMLOG_ERR};
-    static const int syslog_levels[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+    /* rpm shows NOTICE and above by default, INFO with -v, DEBUG with -vv. */
+    static const int rpm_levels[] = {RPMLOG_DEBUG, RPMLOG_INFO, RPMLOG_NOTICE, RPMLOG_WARNING,
+                                     RPMLOG_ERR};
+    static const int syslog_levels[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
     rpmlog(rpm_levels[level], "leofs: %s\n", line);
     if (level > LU_LOG_DEBUG)
         syslog(LOG_DAEMON | syslog_levels[level], "leofs-upgrade: %s", line);
@@ -68,6 +71,7 @@ static struct lu_request request_for(rpmts ts, const struct rpm_view *view)
         .package_count = view->packages.count,
         .packages_known = true,
         .remove_command = "rpm -e",
+        .progress = isatty(STDERR_FILENO), /* rpm's output is someone's terminal */
         .log = log_line,
     };
     return request;

@@ -109,7 +109,16 @@ Test(cli, check_changes_nothing_then_post_fixes_and_rerun_is_quiet)
     cr_assert_eq(run("--root", fixture_path(""), "post", NULL), 0, "%s%s", output.out, output.err);
     fixture_stat("/usr/local/leofs/.erlang.cookie", &uid, NULL, NULL);
     cr_assert_eq(uid, FIXTURE_LEOFS_UID);
-    cr_assert(strstr(output.err, "leofs-upgrade: cookie:"), "what was done is logged: %s", output.err);
+    cr_assert(strstr(output.out, "cookie           changed"), "the report says what changed: %s",
+              output.out);
+    cr_assert_str_eq(output.err, "", "the log adds nothing to the report on success");
+    fixture_write("/usr/local/leofs/.erlang.cookie", "C", 0644);
+    cr_assert_eq(run("--root", fixture_path(""), "-v", "post", NULL), 0);
+    cr_assert(strstr(output.err, "leofs-upgrade: cookie: /usr/local/leofs/.erlang.cookie mode 0644 "
+                                 "-> 0400\n"), "-v logs each change: %s", output.err);
+    cr_assert(strstr(output.err, "leofs-upgrade: current-symlink: "), "-v logs what stayed: %s",
+              output.err);
+    cr_assert_not(strstr(output.err, "debug: "), "-v is not -vv: %s", output.err);
     cr_assert_eq(run("--root", fixture_path(""), "-q", "post", NULL), 0);
     cr_assert_str_eq(output.err, "", "a quiet re-run has nothing to say");
 }

@@ -275,7 +275,7 @@ void fixture_leofs_install(const char *version)
 static void capture(void *data, enum lu_level level, const char *line)
 {
     (void)data;
-    static const char *const names[] = {"debug", "info", "warning", "error"};
+    static const char *const names[] = {"debug", "detail", "info", "warning", "error"};
     size_t add = strlen(line) + 16;
     log_text = realloc(log_text, log_length + add);
     cr_assert(log_text);

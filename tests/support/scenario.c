@@ -41,8 +41,8 @@ void scenario_build(void)
 void scenario_post(const char *const *env, tool_stop_fn *on_stop, void *data,
                    struct tool_result *result)
 {
-    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "-q",
-                          "post", "1.3.8", NULL};
+    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "post",
+                          "1.3.8", NULL};
     tool_run(argv, env, on_stop, data, result);
 }
 

@@ -11,7 +11,7 @@
 struct lu_log_sink {
     const char *prefix;          /* e.g. "leofs-upgrade" */
     enum lu_level stderr_level;  /* lines below this level stay off stderr */
-    bool use_syslog;             /* info and above also go to syslog (LOG_DAEMON) */
+    bool use_syslog;             /* detail and above also go to syslog (LOG_DAEMON) */
 };
 
 /* A lu_log_fn: pass a struct lu_log_sink as its data. */

@@ -34,7 +34,12 @@ enum lu_status {
     LU_STATUS_FAILED,       /* the step could not do its job */
 };
 
-enum lu_level { LU_LOG_DEBUG, LU_LOG_INFO, LU_LOG_WARNING, LU_LOG_ERROR };
+/* Log levels. A step says each change it makes at DETAIL and ends with one
+ * INFO line when it changed something, so that a package manager's output
+ * shows a line per step that changed something; DETAIL is what rpm -v,
+ * leofs-upgrade -v and leofs-dpkg-hook --verbose add, and what the system
+ * log receives; DEBUG is for tracing (rpm -vv, -vv). */
+enum lu_level { LU_LOG_DEBUG, LU_LOG_DETAIL, LU_LOG_INFO, LU_LOG_WARNING, LU_LOG_ERROR };
 
 /* A log sink: one complete line per call, without a trailing newline. */
 typedef void lu_log_fn(void *data, enum lu_level level, const char *line);
