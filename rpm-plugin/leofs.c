@@ -1,45 +1,35 @@
-/* leofs.c: the librpm transaction plugin "leofs". It maps an rpm
- * transaction that installs a leofs package onto the upgrade core:
- * tsm_pre refuses an unsafe transaction before anything changes (several
- * versions, a running LeoFS node, a directory where the current symlink
- * goes) and stops a stale epmd; tsm_post runs the repairs once the new
- * files are laid down. Transactions without leofs cost one look at the
- * element names.
+/* leofs.c: the librpm transaction plugin "leofs", as small as rpm's own:
+ * rpm loads it into every transaction, so it only looks at the element
+ * names. When one is a leofs package it loads the plugin's core module
+ * (leofs/core.so beside this file, see core.h), which does the work; a
+ * transaction without leofs never maps the core.
  *
  * Macros: %__transaction_leofs enables it, %_leofs_upgrade_packages names
  * the packages that count as LeoFS (default "leofs"), and
  * %_leofs_upgrade_disabled 1 switches it off. */
 #define _GNU_SOURCE
-#include "leofs/upgrade.h"
+#include "core.h"
+#include "leofs/package_list.h"
 #include "plugin_abi.h"
-#include "rpmdb_view.h"
 
+#include <dlfcn.h>
+#include <limits.h>
 #include <rpm/rpmlog.h>
 #include <rpm/rpmmacro.h>
 #include <rpm/rpmts.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <unistd.h>
 
 /* Scriptlets see this, so that the leofs package's %pretrans/%posttrans
  * fallback (scriptlets/) knows the plugin does the work. */
 #define PLUGIN_ENV "LEOFS_UPGRADE_PLUGIN"
 
 static char *package_names;
-static bool pre_ran; /* tsm_pre ran the core for this transaction, for real */
-
-static void log_line(void *data, enum lu_level level, const char *line)
-{
-    (void)data;
-    /* rpm shows NOTICE and above by default, INFO with -v, DEBUG with -vv. */
-    static const int rpm_levels[] = {RPMLOG_DEBUG, RPMLOG_INFO, RPMLOG_NOTICE, RPMLOG_WARNING,
-                                     RPMLOG_ERR};
-    static const int syslog_levels[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
-    rpmlog(rpm_levels[level], "leofs: %s\n", line);
-    if (level > LU_LOG_DEBUG)
-        syslog(LOG_DAEMON | syslog_levels[level], "leofs-upgrade: %s", line);
-}
+static void *core_handle;
+static const struct leofs_rpm_core *core;
+static bool leofs_transaction; /* the current transaction holds a leofs element */
 
 static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
 {
@@ -59,91 +49,83 @@ static void leofs_cleanup(rpmPlugin plugin)
     (void)plugin;
     free(package_names);
     package_names = NULL;
+    if (core_handle)
+        dlclose(core_handle);
+    core_handle = NULL;
+    core = NULL;
 }
 
-static struct lu_request request_for(rpmts ts, const struct rpm_view *view)
+/* Does the transaction hold a leofs element? No allocation: this runs for
+ * every rpm transaction. */
+static bool holds_leofs(rpmts ts)
 {
-    struct lu_request request = {
-        .root = rpmtsRootDir(ts),
-        .old_version = view->old_version,
-        .new_version = view->new_version,
-        .packages = view->packages.items,
-        .package_count = view->packages.count,
-        .packages_known = true,
-        .remove_command = "rpm -e",
-        .progress = isatty(STDERR_FILENO), /* rpm's output is someone's terminal */
-        .log = log_line,
-    };
-    return request;
+    for (int i = 0, n = rpmtsNElements(ts); i < n; i++)
+        if (lu_package_name_in(package_names, rpmteN(rpmtsElement(ts, i))))
+            return true;
+    return false;
+}
+
+/* Load the core from beside this file: where rpm found leofs.so, not PATH
+ * or the library search path. NULL after logging why. */
+static const struct leofs_rpm_core *load_core(void)
+{
+    if (core)
+        return core;
+    Dl_info self;
+    char path[PATH_MAX];
+    const char *slash;
+    if (!dladdr((void *)&leofs_init, &self) || !self.dli_fname ||
+        !(slash = strrchr(self.dli_fname, '/'))) {
+        rpmlog(RPMLOG_ERR, "leofs: cannot tell where leofs.so was loaded from; reinstall "
+                           "rpm-plugin-leofs\n");
+        return NULL;
+    }
+    if (snprintf(path, sizeof path, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
+                 LEOFS_RPM_CORE_FILE) >= (int)sizeof path) {
+        rpmlog(RPMLOG_ERR, "leofs: the plugin's path is too long: %s\n", self.dli_fname);
+        return NULL;
+    }
+    core_handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const struct leofs_rpm_core *found =
+        core_handle ? dlsym(core_handle, "leofs_rpm_core") : NULL;
+    if (!found || found->abi != LEOFS_RPM_CORE_ABI) {
+        rpmlog(RPMLOG_ERR, "leofs: cannot load the plugin's core %s: %s; reinstall "
+                           "rpm-plugin-leofs (or run rpm with --noplugins and follow LeoFS's "
+                           "System Migration guide by hand)\n",
+               path, !core_handle ? dlerror() : !found ? "no leofs_rpm_core in it"
+                                                       : "it belongs to another build");
+        if (core_handle)
+            dlclose(core_handle);
+        core_handle = NULL;
+        return NULL;
+    }
+    return core = found;
 }
 
 static rpmRC leofs_tsm_pre(rpmPlugin plugin, rpmts ts)
 {
     (void)plugin;
-    pre_ran = false;
-    if (!rpm_view_transaction_touches(ts, package_names))
+    leofs_transaction = holds_leofs(ts);
+    if (!leofs_transaction)
         return RPMRC_OK;
-
-    struct rpm_view view;
-    if (rpm_view_read(ts, package_names, true, &view) < 0) {
-        rpmlog(RPMLOG_ERR, "leofs: cannot read the leofs packages from the rpm database\n");
-        return RPMRC_FAIL;
-    }
-    if (!view.adds_leofs) { /* an erase: never stand in its way */
-        rpm_view_free(&view);
-        return RPMRC_OK;
-    }
-    struct lu_request request = request_for(ts, &view);
-    request.dry_run = (rpmtsFlags(ts) & RPMTRANS_FLAG_TEST) != 0;
-    enum lu_outcome outcome = lu_run_pre(&request, NULL);
-    rpm_view_free(&view);
-    if (outcome == LU_OUTCOME_OK) {
-        pre_ran = !request.dry_run;
-        return RPMRC_OK;
-    }
-    rpmlog(RPMLOG_ERR,
-           "leofs: the upgrade was stopped before any change (%s); fix what is said above and "
-           "retry, or check with: leofs-upgrade%s%s check\n",
-           lu_outcome_name(outcome), strcmp(request.root, "/") ? " --root " : "",
-           strcmp(request.root, "/") ? request.root : "");
-    return RPMRC_FAIL;
+    /* Without its core the plugin cannot tell a safe upgrade from an
+     * unsafe one: stop, loudly, rather than let it pass unchecked. */
+    return load_core() ? core->tsm_pre(ts, package_names) : RPMRC_FAIL;
 }
 
 static rpmRC leofs_tsm_post(rpmPlugin plugin, rpmts ts, int res)
 {
-    (void)plugin, (void)res;
-    if (!pre_ran || (rpmtsFlags(ts) & RPMTRANS_FLAG_TEST))
+    (void)plugin;
+    if (!leofs_transaction || !core)
         return RPMRC_OK;
-    pre_ran = false;
-
-    /* Only when the leofs element went in: a failed one left the old files. */
-    const char *version = NULL;
-    rpmtsi iterator = rpmtsiInit(ts);
-    rpmte te;
-    while ((te = rpmtsiNext(iterator, TR_ADDED)))
-        if (lu_package_name_in(package_names, rpmteN(te)) && !rpmteFailed(te))
-            version = rpmteV(te);
-    if (!version) {
-        rpmtsiFree(iterator);
-        return RPMRC_OK;
-    }
-    struct rpm_view view = {.new_version = version};
-    struct lu_request request = request_for(ts, &view);
-    request.packages_known = false; /* the post phase does not look at packages */
-    enum lu_outcome outcome = lu_run_post(&request, NULL);
-    if (outcome != LU_OUTCOME_OK)
-        rpmlog(RPMLOG_ERR,
-               "leofs: repairs after installing leofs %s did not all succeed; fix what is said "
-               "above, then run: leofs-upgrade%s%s post %s\n",
-               version, strcmp(request.root, "/") ? " --root " : "",
-               strcmp(request.root, "/") ? request.root : "", version);
-    rpmtsiFree(iterator); /* after the last use of version */
-    return outcome == LU_OUTCOME_OK ? RPMRC_OK : RPMRC_FAIL;
+    return core->tsm_post(ts, package_names, res);
 }
 
 static rpmRC leofs_scriptlet_fork_post(rpmPlugin plugin, const char *path, int type)
 {
     (void)plugin, (void)path, (void)type;
+    /* In the forked scriptlet, also before tsm_pre: rpm versions differ in
+     * where %pretrans runs. */
     setenv(PLUGIN_ENV, "1", 1);
     return RPMRC_OK;
 }

@@ -36,8 +36,9 @@ rpm --root "$root" --dbpath /var/lib/rpm -i --nodeps "$package" >"$work/install.
 result $? "rpm -i installs it into a root" || cat "$work/install.log"
 plugindir=$(rpm --eval '%{__plugindir}')
 macrodir=$(rpm --eval '%{_rpmmacrodir}')
-[[ -f $root$plugindir/leofs.so && -f $root$macrodir/macros.transaction_leofs && -x $root/usr/sbin/leofs-upgrade ]]
-result $? "it ships leofs.so, the macros file and leofs-upgrade"
+[[ -f $root$plugindir/leofs.so && -f $root$plugindir/leofs/core.so &&
+   -f $root$macrodir/macros.transaction_leofs && -x $root/usr/sbin/leofs-upgrade ]]
+result $? "it ships leofs.so with its core, the macros file and leofs-upgrade"
 rpm --root "$root" --dbpath /var/lib/rpm -V --nodeps rpm-plugin-leofs >"$work/verify.log" 2>&1
 result $? "rpm -V finds the installed files as packaged" || cat "$work/verify.log"
 # The installed macros file enables the installed plugin: load both from

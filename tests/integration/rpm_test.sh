@@ -22,6 +22,24 @@ build_packages() {
         --define "with_fallback 1" --define "scriptlets $source/scriptlets" "$spec" \
         >"$work/rpmbuild-fallback.log" 2>&1 || { cat "$work/rpmbuild-fallback.log"; exit 1; }
     mkdir -p "$work/fallback" && mv "$work"/top/RPMS/noarch/*.rpm "$work/fallback/"
+    # A package that is not LeoFS.
+    mkdir -p "$work/other" && cat >"$work/other/other.spec" <<'SPEC'
+Name: other
+Version: 1
+Release: 1
+Summary: not LeoFS
+License: MIT
+BuildArch: noarch
+%description
+Not LeoFS.
+%install
+mkdir -p %{buildroot}/opt/other && echo x >%{buildroot}/opt/other/file
+%files
+/opt/other/file
+SPEC
+    rpmbuild -bb --quiet --define "_topdir $work/other/top" "$work/other/other.spec" \
+        >"$work/other/log" 2>&1 || { cat "$work/other/log"; exit 1; }
+    mv "$work"/other/top/RPMS/noarch/other-1-1.noarch.rpm "$work/other.rpm"
 }
 
 # rpm into $root with our plugin from the build tree; output in $work/out.
@@ -187,29 +205,36 @@ case_quiet_unless_asked() {
     rpm_in -U -v "$(pkg 1.3.8)" || fail "rpm -U -v failed: $(tail -3 "$work/out")" || return
     said "^leofs: cookie: /usr/local/leofs/.erlang.cookie mode 0644 -> 0400$" || return
     # An unrelated package, with leofs installed and the plugin loaded.
-    mkdir -p "$work/other" && cat >"$work/other/other.spec" <<'SPEC'
-Name: other
-Version: 1
-Release: 1
-Summary: not LeoFS
-License: MIT
-BuildArch: noarch
-%description
-Not LeoFS.
-%install
-mkdir -p %{buildroot}/opt/other && echo x >%{buildroot}/opt/other/file
-%files
-/opt/other/file
-SPEC
-    rpmbuild -bb --quiet --define "_topdir $work/other/top" "$work/other/other.spec" \
-        >"$work/other/log" 2>&1 || fail "rpmbuild other: $(tail -3 "$work/other/log")" || return
-    rpm_in -i "$work"/other/top/RPMS/noarch/other-1-1.noarch.rpm || fail "rpm -i other" || return
+    rpm_in -i "$work/other.rpm" || fail "rpm -i other" || return
+    if grep -q "leofs" "$work/out"; then fail "unrelated rpm -i: $(cat "$work/out")"; return 1; fi
+}
+
+# leofs.so without its core module: a leofs transaction stops with a line
+# saying what to do, one without leofs goes through as if nothing were there.
+case_missing_core_refuses_leofs_only() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    local lone=$work/lone-plugin
+    mkdir -p "$lone" && cp "$plugin_dir/leofs.so" "$lone/"
+    local saved=$plugin_dir
+    plugin_dir=$lone
+    rpm_in -U "$(pkg 1.3.8)"
+    local status=$?
+    plugin_dir=$saved
+    ((status != 0)) || fail "rpm -U went through without the plugin's core" || return
+    said "leofs: cannot load the plugin's core $lone/leofs/core.so" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    plugin_dir=$lone
+    rpm_in -i "$work/other.rpm"
+    status=$?
+    plugin_dir=$saved
+    ((status == 0)) || fail "an unrelated rpm -i failed: $(cat "$work/out")" || return
     if grep -q "leofs" "$work/out"; then fail "unrelated rpm -i: $(cat "$work/out")"; return 1; fi
 }
 
 build_packages
 run_case case_upgrade
 run_case case_quiet_unless_asked
+run_case case_missing_core_refuses_leofs_only
 run_case case_install_beside_refused
 run_case case_two_installed_refused
 run_case case_current_directory_refused
