@@ -43,13 +43,20 @@ void lu_package_list_free(struct lu_package_list *list)
 
 bool lu_package_name_in(const char *names, const char *name)
 {
-    size_t length = strlen(name);
+    /* By hand, without libc: the rpm plugin asks this for every element of
+     * every transaction, and each libc function it would call costs a
+     * symbol lookup on first use. */
     for (const char *p = names; *p;) {
-        p += strspn(p, " ,\t");
-        size_t word = strcspn(p, " ,\t");
-        if (word == length && word && strncmp(p, name, length) == 0)
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        const char *n = name;
+        while (*p && *p == *n && *p != ' ' && *p != ',' && *p != '\t')
+            p++, n++;
+        bool word_ends = !*p || *p == ' ' || *p == ',' || *p == '\t';
+        if (word_ends && !*n && n != name)
             return true;
-        p += word;
+        while (*p && *p != ' ' && *p != ',' && *p != '\t')
+            p++;
     }
     return false;
 }

@@ -31,16 +31,35 @@ static void *core_handle;
 static const struct leofs_rpm_core *core;
 static bool leofs_transaction; /* the current transaction holds a leofs element */
 
+/* A macro value read as rpmExpandNumeric reads it: y or Y is on, n or N
+ * off, else a number that ends the value or is followed by a space. */
+static bool is_on(const char *value)
+{
+    if (*value == 'y' || *value == 'Y')
+        return true;
+    char *end;
+    long number = strtol(value, &end, 0);
+    return end != value && (!*end || *end == ' ' || *end == '\t' || *end == '\n') && number != 0;
+}
+
 static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
 {
     (void)plugin, (void)ts;
-    if (rpmExpandNumeric("%{?_leofs_upgrade_disabled}") > 0)
-        return RPMRC_NOTFOUND; /* rpm unloads the plugin quietly */
-    package_names = rpmExpand("%{?_leofs_upgrade_packages}", NULL);
-    if (!package_names || !*package_names) {
-        free(package_names);
-        package_names = strdup(LU_DEFAULT_PACKAGE_NAMES);
+    /* One expansion for both macros, "DISABLED|PACKAGES": rpm loads this
+     * plugin into every transaction, so its instructions count. */
+    char *macros = rpmExpand("%{?_leofs_upgrade_disabled}|%{?_leofs_upgrade_packages}", NULL);
+    char *names = macros ? strchr(macros, '|') : NULL;
+    if (!names) {
+        free(macros);
+        return RPMRC_FAIL;
     }
+    *names++ = '\0';
+    if (is_on(macros)) {
+        free(macros);
+        return RPMRC_NOTFOUND; /* rpm unloads the plugin quietly */
+    }
+    package_names = strdup(*names ? names : LU_DEFAULT_PACKAGE_NAMES);
+    free(macros);
     return package_names ? RPMRC_OK : RPMRC_FAIL;
 }
 

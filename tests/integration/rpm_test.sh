@@ -112,6 +112,18 @@ case_test_mode_changes_nothing() {
 
 case_disabled_by_macro() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    # Read as rpm reads a number: 0 and "no" leave the plugin on; other
+    # package names leave leofs to nobody.
+    local value
+    for value in 0 no; do
+        if rpm_in -i --define "_leofs_upgrade_disabled $value" "$(pkg 1.3.8)"; then
+            fail "_leofs_upgrade_disabled $value switched the plugin off"; return 1
+        fi
+    done
+    rpm_in -i --test --define '_leofs_upgrade_packages other-leofs' "$(pkg 1.3.8)" ||
+        fail "leofs counted with _leofs_upgrade_packages other-leofs" || return
+    rpm_in -i --define '_leofs_upgrade_disabled yes' --test "$(pkg 1.3.8)" ||
+        fail "_leofs_upgrade_disabled yes did not switch it off: $(tail -3 "$work/out")" || return
     rpm_in -i --define '_leofs_upgrade_disabled 1' "$(pkg 1.3.8)" ||
         fail "a disabled plugin still refused: $(tail -3 "$work/out")" || return
     [[ $(rpm_q leofs | wc -l) == 2 ]] || fail "rpm -q: $(rpm_q leofs)" || return
