@@ -53,7 +53,7 @@ table() {
         row_is "objects, log, work" root leofs leofs &&
         row_is "/tmp/usr" "there, root's" gone gone &&
         row_is "log.log_level" 2 2 2 &&
-        row_is "epmd (private port)" "running (storage_0)" stopped stopped
+        row_is "epmd (private port)" running stopped stopped
 }
 
 by_hand() {
