@@ -28,6 +28,26 @@ static bool same_inode(int a, int b)
            sa.st_ino == sb.st_ino;
 }
 
+bool root_only_dir(const struct stat *st)
+{
+    return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* With ROOT_TRUSTED_PATH, the directory FD must be root's alone. */
+static bool passable(int fd, unsigned options)
+{
+    struct stat st;
+    if (!(options & ROOT_TRUSTED_PATH))
+        return true;
+    if (fstat(fd, &st) < 0)
+        return false;
+    if (!root_only_dir(&st)) {
+        errno = EACCES;
+        return false;
+    }
+    return true;
+}
+
 /* Replace *pending with TARGET followed by what was left after the link. */
 static int splice_link(char **pending, const char *target, const char *rest)
 {
@@ -63,7 +83,7 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
     int links = 0, saved;
     char target[PATH_MAX];
 
-    if (!pending || current < 0)
+    if (!pending || current < 0 || !passable(current, options))
         goto fail;
 
     for (char *cursor = pending;;) {
@@ -102,6 +122,8 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
                     goto fail;
                 close(current);
                 current = up;
+                if (!passable(current, options))
+                    goto fail;
             }
             continue;
         }
@@ -137,7 +159,7 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
             if (target[0] == '/') {
                 close(current);
                 current = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-                if (current < 0)
+                if (current < 0 || !passable(current, options))
                     goto fail;
             }
             char *rest = strdup(cursor);
@@ -166,6 +188,8 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
         }
         close(current);
         current = probe;
+        if (!passable(current, options))
+            goto fail;
     }
 
 fail:

@@ -10,11 +10,22 @@
 #ifndef LU_ROOT_H
 #define LU_ROOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 enum {
     ROOT_FOLLOW_TRUSTED = 1 << 0, /* final component: follow a root-owned symlink */
+    /* Every directory the resolution passes through, the root included (not
+     * the final component), is owned by root and writable by nobody else:
+     * else EACCES. Then nobody but root can have chosen what PATH names. */
+    ROOT_TRUSTED_PATH = 1 << 1,
 };
+
+/* Only root can add, remove or rename entries of the directory ST: root
+ * owns it and neither group nor other may write to it (a POSIX ACL that
+ * grants write shows in the group bits). */
+bool root_only_dir(const struct stat *st);
 
 /* Open the root directory itself (O_PATH|O_DIRECTORY). -1 with errno. */
 int root_open_dir(const char *root);
