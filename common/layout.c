@@ -112,6 +112,45 @@ static const struct env_entry *runner_user_of(const struct env_file *env)
     return e && !e->expands && e->value[0] ? e : NULL;
 }
 
+/* KEY=VALUE is also set in a root-only environment file of NODE in another
+ * version dir, as it was or saved by the package manager: the takeover
+ * carried root's own choice into a file it wrote (which trust.h never
+ * trusts by itself). */
+static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layout,
+                                       const struct lu_node *node, const char *key,
+                                       const char *value)
+{
+    if (layout->global_config)
+        return false; /* one config dir for every version */
+    char **versions;
+    int count = layout_list_versions(root_fd, &versions);
+    bool found = false;
+    for (int v = 0; v < count && !found; v++) {
+        if (strcmp(versions[v], layout->version) == 0)
+            continue;
+        for (size_t s = 0; trust_saved_suffixes[s] && !found; s++) {
+            char *path, *data, error[256];
+            size_t length;
+            struct trust trust;
+            struct env_file env;
+            if (asprintf(&path, LEOFS_HOME "/%s/%s/etc/leo_%s.environment%s", versions[v],
+                         node->dir, node->type, trust_saved_suffixes[s]) < 0)
+                continue;
+            if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) == 0) {
+                if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
+                    const struct env_entry *e = env_find(&env, key);
+                    found = e && !e->expands && strcmp(e->value, value) == 0;
+                    env_free(&env);
+                }
+                free(data);
+            }
+            free(path);
+        }
+    }
+    layout_free_versions(versions, count > 0 ? count : 0);
+    return found;
+}
+
 /* RUNNER_USER from FILE, or NULL to use the safe default. A file that
  * someone other than root can write may only name the default user: uid 0
  * or another account from there would let that user choose who gets the
@@ -265,15 +304,23 @@ int layout_load(int root_fd, const char *version, const struct lu_policy *policy
         if (pipe && pipe->value[0]) {
             node->pipe_dir = strdup(pipe->value);
             node->pipe_dir_expands = pipe->expands;
-            node->pipe_dir_trusted = trust.trusted;
+            node->pipe_dir_trusted =
+                trust.trusted || (!pipe->expands && confirmed_by_other_version(
+                                                        root_fd, layout, node, "PIPE_DIR",
+                                                        pipe->value));
             if (asprintf(&node->pipe_dir_origin, trust.trusted ? "%s:%u" : "%s:%u, where %s",
                          env_path, pipe->line, trust.why) < 0)
                 node->pipe_dir_origin = NULL;
         }
         /* The launch script reads leofs.conf, then the node's file. */
         const char *user = policy->user;
+        const struct env_entry *named = runner_user_of(&env);
+        struct trust effective = trust;
+        if (!user && named && !trust.trusted && strcmp(named->value, LEOFS_DEFAULT_USER) != 0)
+            effective.trusted =
+                confirmed_by_other_version(root_fd, layout, node, "RUNNER_USER", named->value);
         if (!user)
-            user = trusted_runner(runner_user_of(&env), env_path, &trust, &node->runner_refused);
+            user = trusted_runner(named, env_path, &effective, &node->runner_refused);
         free(env_path);
         if (!user)
             user = global_user ? global_user : LEOFS_DEFAULT_USER;

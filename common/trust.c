@@ -13,6 +13,24 @@
 /* The takeover's marker (takeover.c's section headers start with it). */
 #define MERGED_MARKER "## leofs-upgrade: "
 
+const char *const trust_saved_suffixes[] = {"", ".rpmsave", ".dpkg-old", ".dpkg-bak", NULL};
+
+/* PATH has a TRUST_MERGED_SUFFIX sibling: the takeover wrote it. */
+static bool merged_sibling(int root_fd, const char *path)
+{
+    char *sibling;
+    if (asprintf(&sibling, "%s" TRUST_MERGED_SUFFIX, path) < 0)
+        return true; /* cannot tell: not trusted */
+    const char *name;
+    struct stat st;
+    int dir = root_open_parent(root_fd, sibling, &name);
+    bool found = dir < 0 || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+    if (dir >= 0)
+        close(dir);
+    free(sibling);
+    return found;
+}
+
 bool trust_owner_and_mode(const struct stat *st)
 {
     return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
@@ -80,7 +98,8 @@ int trust_read_file(int root_fd, const char *path, size_t limit, char **data, si
         trust_explain(root_fd, path, trust->why, sizeof trust->why);
     else if (!trust_owner_and_mode(&st))
         describe(&st, path, trust->why, sizeof trust->why);
-    else if (trust_is_merged_by_us(*data, length ? *length : strlen(*data)))
+    else if (trust_is_merged_by_us(*data, length ? *length : strlen(*data)) ||
+             merged_sibling(root_fd, path))
         snprintf(trust->why, sizeof trust->why, "%s was merged by the configuration takeover "
                  "from a file that may not be root's", path);
     else

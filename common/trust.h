@@ -38,8 +38,17 @@ int trust_read_file(int root_fd, const char *path, size_t limit, char **data, si
 void trust_explain(int root_fd, const char *path, char *why, size_t why_size);
 
 /* The hooks' own writes never make content trusted: true when TEXT is a
- * file the configuration takeover merged (its marker lines). */
+ * file the configuration takeover merged (its marker lines). A file with a
+ * <name>.leofs-dist sibling (the shipped copy the takeover keeps, see
+ * step_takeover.c's DIST_SUFFIX) was merged too: trust_read_file says so.
+ * Its values count only when a root-only file of an older version of the
+ * node (the takeover's source) holds them as well. */
 bool trust_is_merged_by_us(const char *text, size_t length);
+#define TRUST_MERGED_SUFFIX ".leofs-dist"
+
+/* Where an older version's edited config file may be once its package is
+ * gone: as it was, or saved by rpm or dpkg. NULL-terminated. */
+extern const char *const trust_saved_suffixes[];
 
 /* The policy file's location, for the lines that say how to confirm. */
 #define TRUST_POLICY_FILE "/etc/leofs/upgrade.conf"
