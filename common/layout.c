@@ -126,8 +126,10 @@ static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layo
     int count = layout_list_versions(root_fd, &versions);
     bool found = false;
     for (int v = 0; v < count && !found; v++) {
-        if (strcmp(versions[v], layout->version) == 0)
-            continue;
+        char etc[512];
+        snprintf(etc, sizeof etc, LEOFS_HOME "/%s/%s/etc", versions[v], node->dir);
+        if (strcmp(versions[v], layout->version) == 0 || !trust_dir(root_fd, etc))
+            continue; /* nothing in a dir someone else can write is root's choice */
         for (size_t s = 0; trust_saved_suffixes[s] && !found; s++) {
             char *path, *data, error[256];
             size_t length;

@@ -37,6 +37,7 @@
 #define CONFIG_LIMIT (4u << 20)
 #define MAX_TARGETS 4096   /* dirs named in all config files together */
 #define MAX_DROP_INS 256   /* leo_<type>.d/ files per node */
+#define MAX_CONFIG_BYTES (16u << 20) /* all config files read together */
 
 enum key_kind { KEY_DIR, KEY_DIR_LIST, KEY_FILE };
 
@@ -84,13 +85,17 @@ struct ownership {
     size_t count, capacity;
     bool failed, warned, capped;
     uid_t default_uid; /* the package's default runner, (uid_t)-1 when unknown */
-    /* The node being gathered: its data roots and the paths that root-only
-     * configs of its other versions name (sorted). */
-    struct data_root *roots;
-    size_t root_count;
-    char **confirmed;
-    size_t confirmed_count;
-    const struct lu_node *learned; /* the node they are for */
+    /* What vouches for each node's untrusted values, learned once: its
+     * data roots and the paths root-only configs of its other versions
+     * name (sorted); FILLING is the one being learned. */
+    struct knowledge {
+        bool learned;
+        struct data_root *roots;
+        size_t root_count;
+        char **confirmed;
+        size_t confirmed_count;
+    } known[LEOFS_NODE_COUNT], *filling;
+    size_t bytes_read; /* of config files, against MAX_CONFIG_BYTES */
     /* The last tree walked for each node, as it really is: a target inside
      * it (same runner, same filesystem) was walked with it. */
     struct data_root walked[LEOFS_NODE_COUNT];
@@ -147,14 +152,15 @@ static void value_as_confirmation(struct ownership *o, struct lu_node *node, con
                                   const char *origin, const struct trust *trust)
 {
     (void)node, (void)origin;
-    if (!trust->trusted || o->confirmed_count >= MAX_TARGETS)
+    struct knowledge *k = o->filling;
+    if (!trust->trusted || k->confirmed_count >= MAX_TARGETS)
         return;
-    char **grown = realloc(o->confirmed, (o->confirmed_count + 1) * sizeof *grown);
+    char **grown = realloc(k->confirmed, (k->confirmed_count + 1) * sizeof *grown);
     if (!grown)
         return;
-    o->confirmed = grown;
-    if ((grown[o->confirmed_count] = path_normalise(path)))
-        o->confirmed_count++;
+    k->confirmed = grown;
+    if ((grown[k->confirmed_count] = path_normalise(path)))
+        k->confirmed_count++;
 }
 
 /* Each path value of FILE (relative ones relative to NODE_DIR). Returns -1
@@ -175,6 +181,18 @@ static int read_config(struct ownership *o, struct lu_node *node, const char *no
                   : errno == EFBIG ? "larger than 4 MiB, not a LeoFS configuration file"
                                    : strerror(errno));
         o->failed = true;
+        return -1;
+    }
+    o->bytes_read += length;
+    if (o->bytes_read > MAX_CONFIG_BYTES) {
+        free(data);
+        if (report && !o->capped)
+            step_note(o->step, LU_LOG_ERROR, "the config files hold more than %u MiB together "
+                      "(the last one read: %s): not a LeoFS configuration; remove what does not "
+                      "belong and re-run", MAX_CONFIG_BYTES >> 20, lu_display_path(o->ctx, file));
+        if (report)
+            o->failed = true;
+        o->capped = true;
         return -1;
     }
     struct conf_file conf;
@@ -346,36 +364,40 @@ static void part_as_data_root(struct ownership *o, struct lu_node *node, const c
     char *real = fd >= 0 && fstat(fd, &st) == 0 ? root_dir_path(o->ctx->root_fd, fd) : NULL;
     if (fd >= 0)
         close(fd);
-    struct data_root *grown = real ? realloc(o->roots, (o->root_count + 1) * sizeof *grown) : NULL;
+    struct knowledge *k = o->filling;
+    struct data_root *grown = real ? realloc(k->roots, (k->root_count + 1) * sizeof *grown) : NULL;
     if (!grown) {
         free(real);
         return;
     }
-    o->roots = grown;
-    grown[o->root_count++] = (struct data_root){real, st.st_dev};
+    k->roots = grown;
+    grown[k->root_count++] = (struct data_root){real, st.st_dev};
 }
 
-static void forget_node(struct ownership *o)
+static void forget_all(struct ownership *o)
 {
-    for (size_t i = 0; i < o->root_count; i++)
-        free(o->roots[i].real);
-    free(o->roots);
-    for (size_t i = 0; i < o->confirmed_count; i++)
-        free(o->confirmed[i]);
-    free(o->confirmed);
-    o->roots = NULL;
-    o->confirmed = NULL;
-    o->root_count = o->confirmed_count = 0;
-    o->learned = NULL;
+    for (int n = 0; n < LEOFS_NODE_COUNT; n++) {
+        struct knowledge *k = &o->known[n];
+        for (size_t i = 0; i < k->root_count; i++)
+            free(k->roots[i].real);
+        free(k->roots);
+        for (size_t i = 0; i < k->confirmed_count; i++)
+            free(k->confirmed[i]);
+        free(k->confirmed);
+        memset(k, 0, sizeof *k);
+    }
 }
 
-/* The node's data roots and the confirmations of its other versions. */
-static void learn_node(struct ownership *o, struct lu_node *node)
+/* What vouches for NODE's values, learned on first use: its data roots in
+ * every version dir and the paths that root-only configs of its other
+ * versions name (a version whose etc is not root's alone has none). */
+static const struct knowledge *learn_node(struct ownership *o, struct lu_node *node)
 {
-    if (o->learned == node)
-        return;
-    forget_node(o);
-    o->learned = node;
+    struct knowledge *k = &o->known[node - o->ctx->layout.nodes];
+    if (k->learned)
+        return k;
+    k->learned = true;
+    o->filling = k;
     char **versions;
     int count = layout_list_versions(o->ctx->root_fd, &versions);
     for (int v = 0; v < count; v++) {
@@ -384,7 +406,8 @@ static void learn_node(struct ownership *o, struct lu_node *node)
         char *etc = node_dir ? path_join(node_dir, "etc") : NULL;
         if (etc) {
             each_part(o, node, node_dir, part_as_data_root);
-            if (strcmp(versions[v], o->ctx->layout.version) != 0 && !o->ctx->layout.global_config)
+            if (strcmp(versions[v], o->ctx->layout.version) != 0 &&
+                !o->ctx->layout.global_config && trust_dir(o->ctx->root_fd, etc))
                 read_configs(o, node, node_dir, etc, value_as_confirmation, false);
         }
         free(etc);
@@ -392,26 +415,28 @@ static void learn_node(struct ownership *o, struct lu_node *node)
         free(version_dir);
     }
     layout_free_versions(versions, count > 0 ? count : 0);
-    if (o->confirmed_count > 1)
-        qsort(o->confirmed, o->confirmed_count, sizeof *o->confirmed, by_name);
+    if (k->confirmed_count > 1)
+        qsort(k->confirmed, k->confirmed_count, sizeof *k->confirmed, by_name);
+    o->filling = NULL;
+    return k;
 }
 
 /* Untrusted REAL (at DEV) is inside one of the node's own data dirs. */
-static bool inside_data_root(const struct ownership *o, const char *real, dev_t dev)
+static bool inside_data_root(const struct knowledge *k, const char *real, dev_t dev)
 {
-    for (size_t i = 0; i < o->root_count; i++) {
-        size_t len = strlen(o->roots[i].real);
-        if (o->roots[i].dev == dev && strncmp(real, o->roots[i].real, len) == 0 &&
+    for (size_t i = 0; i < k->root_count; i++) {
+        size_t len = strlen(k->roots[i].real);
+        if (k->roots[i].dev == dev && strncmp(real, k->roots[i].real, len) == 0 &&
             (real[len] == '/' || real[len] == '\0' || len == 1))
             return true;
     }
     return false;
 }
 
-static bool confirmed(const struct ownership *o, const char *path)
+static bool confirmed(const struct knowledge *k, const char *path)
 {
-    return o->confirmed_count &&
-           bsearch(&path, o->confirmed, o->confirmed_count, sizeof *o->confirmed, by_name);
+    return k->confirmed_count &&
+           bsearch(&path, k->confirmed, k->confirmed_count, sizeof *k->confirmed, by_name);
 }
 
 static void add_node_targets(struct ownership *o, struct lu_node *node)
@@ -466,9 +491,11 @@ static bool same_as_earlier(const struct walked *seen, size_t seen_count, const 
 static bool vouched_for(struct ownership *o, const struct target *t, const char *real,
                         const struct stat *st)
 {
-    return policy_confirms_data_dir(&o->ctx->policy, t->path) ||
-           policy_confirms_data_dir(&o->ctx->policy, real) || confirmed(o, t->path) ||
-           inside_data_root(o, real, st->st_dev);
+    if (policy_confirms_data_dir(&o->ctx->policy, t->path) ||
+        policy_confirms_data_dir(&o->ctx->policy, real))
+        return true;
+    const struct knowledge *k = learn_node(o, t->node);
+    return confirmed(k, t->path) || inside_data_root(k, real, st->st_dev);
 }
 
 static void note_left_alone(struct ownership *o, const char *path, unsigned long long count,
@@ -527,7 +554,13 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
      * to a root-owned symlink, planted where a user can write, could lead
      * it anywhere. */
     int fd = root_open(ctx->root_fd, t->path, O_RDONLY | O_DIRECTORY | O_NONBLOCK,
-                       ROOT_FOLLOW_TRUSTED | (t->packaged ? ROOT_TRUSTED_PATH : 0), 0);
+                       ROOT_FOLLOW_TRUSTED | ROOT_TRUSTED_PATH, 0);
+    /* A custom dir named by root may be under a user's dir: then only where
+     * root's file says, not where a link planted there leads. */
+    bool through_user_dir = fd < 0 && errno == EACCES && !t->packaged;
+    if (through_user_dir)
+        fd = root_open(ctx->root_fd, t->path, O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+                       ROOT_FOLLOW_TRUSTED, 0);
     if (fd < 0) {
         if (errno == ENOENT) {
             step_note(o->step, LU_LOG_DEBUG, "%s (%s) is not there yet", shown, t->origin);
@@ -569,6 +602,12 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
                   "inside the node's own dirs; if it is the node's, add `data_dir = %s` to %s",
                   t->node->dir, t->path, t->origin, t->node->runner.user, t->why, t->path,
                   TRUST_POLICY_FILE);
+        o->warned = true;
+    } else if (through_user_dir && strcmp(real, t->path) != 0 && !vouched_for(o, t, real, &st)) {
+        step_note(o->step, LU_LOG_WARNING, "%s: %s (%s) is not given to %s: it is reached "
+                  "through a directory a user other than root can write, and a link there leads "
+                  "to %s; if that is the node's, add `data_dir = %s` to %s", t->node->dir,
+                  t->path, t->origin, t->node->runner.user, real, real, TRUST_POLICY_FILE);
         o->warned = true;
     } else if (walked_with_earlier(o, t, real, &st)) {
         step_note(o->step, LU_LOG_DEBUG, "%s (%s) was walked with a dir it is in", t->path,
@@ -680,13 +719,11 @@ enum lu_status step_ownership(struct lu_context *ctx)
         struct target *t = &o.targets[i];
         if (i > 0 && strcmp(t->path, o.targets[i - 1].path) == 0)
             continue; /* the same dir again: the best of them came first */
-        if (t->why)
-            learn_node(&o, t->node);
         fix_target(&o, t, seen, &seen_count);
     }
     for (int n = 0; n < LEOFS_NODE_COUNT; n++)
         free(o.walked[n].real);
-    forget_node(&o);
+    forget_all(&o);
     for (size_t i = 0; i < o.count; i++) {
         free(o.targets[i].path);
         free(o.targets[i].origin);

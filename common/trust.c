@@ -45,6 +45,16 @@ static void describe(const struct stat *st, const char *what, char *why, size_t 
                  st->st_mode & S_IWOTH ? "every user" : "its group");
 }
 
+bool trust_dir(int root_fd, const char *path)
+{
+    struct stat st;
+    int fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, ROOT_TRUSTED_PATH, 0);
+    bool ok = fd >= 0 && fstat(fd, &st) == 0 && root_only_dir(&st);
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
 void trust_explain(int root_fd, const char *path, char *why, size_t why_size)
 {
     /* Each prefix, shortest first: the first that is not root's alone. */

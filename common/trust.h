@@ -33,6 +33,10 @@ bool trust_owner_and_mode(const struct stat *st);
 int trust_read_file(int root_fd, const char *path, size_t limit, char **data, size_t *length,
                     struct trust *trust);
 
+/* The directory PATH inside the root and every one on its way are root's
+ * alone: nobody else can have put anything in it. */
+bool trust_dir(int root_fd, const char *path);
+
 /* Name, for the reason, the first directory on PATH's way from the root
  * that someone other than root can write, or PATH itself. */
 void trust_explain(int root_fd, const char *path, char *why, size_t why_size);

@@ -507,3 +507,35 @@ Test(trust, pre_1_3_3_custom_data_dirs_are_given_to_leofs)
     cr_assert(line && sscanf(line, "ownership: 20 dirs, %u entries given to leofs%c", &entries,
                              &end) == 2 && end == '\n' && entries > 20, "%s", r.err);
 }
+
+/* A dir a root-owned config names, under a dir the runner owns: a hard link
+ * to a root-owned symlink planted there (protected_hardlinks off) would
+ * lead the walk anywhere; it is refused. */
+static void planted_link_under_a_trusted_name(int hardlinks_protected)
+{
+    fixture_chown(V "/leo_storage/etc", 0, 0);
+    cr_assert_eq(chmod(fixture_path(V "/leo_storage/etc"), 0755), 0);
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = ./work/spool/q\n", 0644);
+    fixture_write("/var/lib/dpkg/q/status", "Package: bash\n", 0644);
+    fixture_symlink("/var/lib/dpkg", "/etc/alternatives-link");
+    protected_hardlinks(hardlinks_protected);
+    int linked = as_user(LEOFS, "/usr/bin/ln", "-P", fixture_path("/etc/alternatives-link"),
+                         fixture_path(V "/leo_storage/work/spool"));
+    restore_hardlinks();
+    cr_assert_eq(linked != 0, hardlinks_protected != 0, "ln exit %d", linked);
+    run();
+    assert_owner("/var/lib/dpkg/q/status", 0);
+    assert_owner("/var/lib/dpkg/q", 0);
+    if (!hardlinks_protected)
+        assert_logged("a link there leads to /var/lib/dpkg/q");
+}
+
+Test(trust, planted_link_under_a_trusted_name_protected_hardlinks_off)
+{
+    planted_link_under_a_trusted_name(0);
+}
+
+Test(trust, planted_link_under_a_trusted_name_protected_hardlinks_on)
+{
+    planted_link_under_a_trusted_name(1);
+}
