@@ -172,9 +172,8 @@ static const char *trusted_runner(const struct env_entry *e, const char *file,
     if (trust->trusted || strcmp(e->value, LEOFS_DEFAULT_USER) == 0)
         return e->value;
     if (asprintf(refused, "RUNNER_USER=%s in %s:%u is not used (%s, and only root may choose "
-                 "the user): '%s' is; if %s is right, add `user = %s` to " TRUST_POLICY_FILE,
-                 e->value, file, e->line, trust->why, LEOFS_DEFAULT_USER, e->value,
-                 e->value) < 0)
+                 "the user): the default is; if %s is right, add `user = %s` to "
+                 TRUST_POLICY_FILE, e->value, file, e->line, trust->why, e->value, e->value) < 0)
         *refused = NULL;
     return NULL;
 }

@@ -474,16 +474,37 @@ static void progress(void *data, unsigned long long entries, const char *path)
     step_note(o->step, LU_LOG_INFO, "%llu entries checked so far, now in %s", entries, path);
 }
 
+/* The dirs walked so far, by device and inode: an open-addressing hash set
+ * with room for every target (at most half full). */
 struct walked {
     dev_t dev;
     ino_t ino;
+    bool used;
 };
 
-static bool same_as_earlier(const struct walked *seen, size_t seen_count, const struct stat *st)
+struct walked_set {
+    struct walked *slots;
+    size_t mask;
+};
+
+static bool walked_set_init(struct walked_set *set, size_t count)
 {
-    for (size_t i = 0; i < seen_count; i++)
-        if (seen[i].dev == st->st_dev && seen[i].ino == st->st_ino)
+    size_t size = 16;
+    while (size < 2 * count + 2)
+        size *= 2;
+    set->slots = calloc(size, sizeof *set->slots);
+    set->mask = size - 1;
+    return set->slots != NULL;
+}
+
+/* True when ST was walked already; else it is added. */
+static bool same_as_earlier(struct walked_set *set, const struct stat *st)
+{
+    size_t i = ((size_t)st->st_ino * 0x9e3779b97f4a7c15ull ^ (size_t)st->st_dev) & set->mask;
+    for (; set->slots[i].used; i = (i + 1) & set->mask)
+        if (set->slots[i].dev == st->st_dev && set->slots[i].ino == st->st_ino)
             return true;
+    set->slots[i] = (struct walked){st->st_dev, st->st_ino, true};
     return false;
 }
 
@@ -538,9 +559,7 @@ static void remember_walk(struct ownership *o, const struct target *t, const cha
     w->dev = st->st_dev;
 }
 
-/* Returns true when the target was walked. */
-static void fix_target(struct ownership *o, const struct target *t, struct walked *seen,
-                       size_t *seen_count)
+static void fix_target(struct ownership *o, const struct target *t, struct walked_set *seen)
 {
     struct lu_context *ctx = o->ctx;
     const char *shown = lu_display_path(ctx, t->path);
@@ -612,8 +631,7 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
     } else if (walked_with_earlier(o, t, real, &st)) {
         step_note(o->step, LU_LOG_DEBUG, "%s (%s) was walked with a dir it is in", t->path,
                   t->origin);
-    } else if (!same_as_earlier(seen, *seen_count, &st)) {
-        seen[(*seen_count)++] = (struct walked){st.st_dev, st.st_ino};
+    } else if (!same_as_earlier(seen, &st)) {
         if (t->recursive)
             remember_walk(o, t, real, &st);
         struct chown_stats stats;
@@ -713,13 +731,17 @@ enum lu_status step_ownership(struct lu_context *ctx)
     if (o.count > 1)
         qsort(o.targets, o.count, sizeof *o.targets, by_path);
 
-    struct walked *seen = calloc(o.count + 1, sizeof *seen);
-    size_t seen_count = 0;
-    for (size_t i = 0; seen && i < o.count; i++) {
+    struct walked_set seen;
+    bool have_set = walked_set_init(&seen, o.count);
+    if (!have_set) {
+        step_note(step, LU_LOG_ERROR, "out of memory");
+        o.failed = true;
+    }
+    for (size_t i = 0; have_set && i < o.count; i++) {
         struct target *t = &o.targets[i];
         if (i > 0 && strcmp(t->path, o.targets[i - 1].path) == 0)
             continue; /* the same dir again: the best of them came first */
-        fix_target(&o, t, seen, &seen_count);
+        fix_target(&o, t, &seen);
     }
     for (int n = 0; n < LEOFS_NODE_COUNT; n++)
         free(o.walked[n].real);
@@ -730,7 +752,7 @@ enum lu_status step_ownership(struct lu_context *ctx)
         free(o.targets[i].why);
     }
     free(o.targets);
-    free(seen);
+    free(seen.slots);
 
     char dirs[32], entries[32], summary[160] = "";
     if (o.dirs_changed)
