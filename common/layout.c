@@ -7,6 +7,7 @@
 #include "leofs/upgrade.h"
 #include "policy.h"
 #include "root.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -82,15 +83,17 @@ void layout_free_versions(char **versions, int count)
     free(versions);
 }
 
-/* Read an environment file; a missing one is an empty file. */
-static int read_env(int root_fd, const char *path, struct env_file *env, char *error,
-                    size_t error_size)
+/* Read an environment file; a missing one is an empty file (trusted: it
+ * says nothing). */
+static int read_env(int root_fd, const char *path, struct env_file *env, struct trust *trust,
+                    char *error, size_t error_size)
 {
     char *data;
     size_t length;
     env->entries = NULL;
     env->count = 0;
-    if (root_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length) < 0) {
+    if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, trust) < 0) {
+        trust->trusted = true;
         if (errno == ENOENT)
             return 0;
         snprintf(error, error_size, "cannot read %s: %s", path,
@@ -103,10 +106,76 @@ static int read_env(int root_fd, const char *path, struct env_file *env, char *e
 }
 
 /* A RUNNER_USER value, or NULL when unset, empty, or not a plain value. */
-static const char *runner_user_of(const struct env_file *env)
+static const struct env_entry *runner_user_of(const struct env_file *env)
 {
     const struct env_entry *e = env_find(env, "RUNNER_USER");
-    return e && !e->expands && e->value[0] ? e->value : NULL;
+    return e && !e->expands && e->value[0] ? e : NULL;
+}
+
+/* KEY=VALUE is also set in a root-only environment file of NODE in another
+ * version dir, as it was or saved by the package manager: the takeover
+ * carried root's own choice into a file it wrote (which trust.h never
+ * trusts by itself). */
+static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layout,
+                                       const struct lu_node *node, const char *key,
+                                       const char *value)
+{
+    if (layout->global_config)
+        return false; /* one config dir for every version */
+    char **versions;
+    int count = layout_list_versions(root_fd, &versions);
+    bool found = false;
+    for (int v = 0; v < count && !found; v++) {
+        char etc[512];
+        snprintf(etc, sizeof etc, LEOFS_HOME "/%s/%s/etc", versions[v], node->dir);
+        if (strcmp(versions[v], layout->version) == 0 || !trust_dir(root_fd, etc))
+            continue; /* nothing in a dir someone else can write is root's choice */
+        for (size_t s = 0; trust_saved_suffixes[s] && !found; s++) {
+            char *path, *data, error[256];
+            size_t length;
+            struct trust trust;
+            struct env_file env;
+            if (asprintf(&path, LEOFS_HOME "/%s/%s/etc/leo_%s.environment%s", versions[v],
+                         node->dir, node->type, trust_saved_suffixes[s]) < 0)
+                continue;
+            if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) == 0) {
+                if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
+                    const struct env_entry *e = env_find(&env, key);
+                    found = e && !e->expands && strcmp(e->value, value) == 0;
+                    env_free(&env);
+                }
+                free(data);
+            }
+            free(path);
+        }
+    }
+    layout_free_versions(versions, count > 0 ? count : 0);
+    return found;
+}
+
+/* RUNNER_USER from FILE, or NULL to use the safe default. A file that
+ * someone other than root can write may only name the default user: uid 0
+ * or another account from there would let that user choose who gets the
+ * node's files. *REFUSED gets the reason when the value is not used. */
+static const char *trusted_runner(const struct env_entry *e, const char *file,
+                                  const struct trust *trust, char **refused)
+{
+    if (!e)
+        return NULL;
+    if (!policy_valid_account_name(e->value)) {
+        if (asprintf(refused, "RUNNER_USER in %s:%u is not a valid user name: the default '%s' "
+                     "is used; fix it, or set `user = NAME` in " TRUST_POLICY_FILE, file, e->line,
+                     LEOFS_DEFAULT_USER) < 0)
+            *refused = NULL;
+        return NULL;
+    }
+    if (trust->trusted || strcmp(e->value, LEOFS_DEFAULT_USER) == 0)
+        return e->value;
+    if (asprintf(refused, "RUNNER_USER=%s in %s:%u is not used (%s, and only root may choose "
+                 "the user): the default is; if %s is right, add `user = %s` to "
+                 TRUST_POLICY_FILE, e->value, file, e->line, trust->why, e->value, e->value) < 0)
+        *refused = NULL;
+    return NULL;
 }
 
 static void resolve_account(int root_fd, const char *user, const char *group,
@@ -185,11 +254,18 @@ int layout_load(int root_fd, const char *version, const struct lu_policy *policy
     }
     if (choose_version(root_fd, version, layout, error, error_size) < 0)
         return -1;
-    if (read_env(root_fd, LEOFS_GLOBAL_CONF, &global, error, error_size) < 0)
+    struct trust global_trust;
+    if (read_env(root_fd, LEOFS_GLOBAL_CONF, &global, &global_trust, error, error_size) < 0)
         return -1;
     const struct env_entry *gc = env_find(&global, "GLOBAL_CONFIG");
     layout->global_config = gc && strcmp(gc->value, "yes") == 0;
-    const char *global_user = runner_user_of(&global);
+    char *global_refused = NULL;
+    const char *global_user = trusted_runner(runner_user_of(&global), LEOFS_GLOBAL_CONF,
+                                             &global_trust, &global_refused);
+    if (global_refused && !policy->user)
+        add_warning(layout, global_refused);
+    else
+        free(global_refused);
 
     if (layout->version)
         layout->version_dir = path_join(LEOFS_HOME, layout->version);
@@ -219,19 +295,34 @@ int layout_load(int root_fd, const char *version, const struct lu_policy *policy
         snprintf(name, sizeof name, "leo_%s.environment", node->type);
         char *env_path = path_join(node->config_dir, name);
         struct env_file env;
-        if (read_env(root_fd, env_path, &env, error, error_size) < 0) {
+        struct trust trust;
+        if (read_env(root_fd, env_path, &env, &trust, error, error_size) < 0) {
             free(env_path);
             result = -1;
             break;
         }
-        free(env_path);
         const struct env_entry *pipe = env_find(&env, "PIPE_DIR");
         if (pipe && pipe->value[0]) {
             node->pipe_dir = strdup(pipe->value);
             node->pipe_dir_expands = pipe->expands;
+            node->pipe_dir_trusted =
+                trust.trusted || (!pipe->expands && confirmed_by_other_version(
+                                                        root_fd, layout, node, "PIPE_DIR",
+                                                        pipe->value));
+            if (asprintf(&node->pipe_dir_origin, trust.trusted ? "%s:%u" : "%s:%u, where %s",
+                         env_path, pipe->line, trust.why) < 0)
+                node->pipe_dir_origin = NULL;
         }
         /* The launch script reads leofs.conf, then the node's file. */
-        const char *user = policy->user ? policy->user : runner_user_of(&env);
+        const char *user = policy->user;
+        const struct env_entry *named = runner_user_of(&env);
+        struct trust effective = trust;
+        if (!user && named && !trust.trusted && strcmp(named->value, LEOFS_DEFAULT_USER) != 0)
+            effective.trusted =
+                confirmed_by_other_version(root_fd, layout, node, "RUNNER_USER", named->value);
+        if (!user)
+            user = trusted_runner(named, env_path, &effective, &node->runner_refused);
+        free(env_path);
         if (!user)
             user = global_user ? global_user : LEOFS_DEFAULT_USER;
         resolve_account(root_fd, user, policy->group, &node->runner);
@@ -277,6 +368,8 @@ void layout_free(struct lu_layout *layout)
         free(layout->nodes[i].node_dir);
         free(layout->nodes[i].config_dir);
         free(layout->nodes[i].pipe_dir);
+        free(layout->nodes[i].pipe_dir_origin);
+        free(layout->nodes[i].runner_refused);
         free_account(&layout->nodes[i].runner);
     }
     for (size_t i = 0; i < layout->warning_count; i++)

@@ -35,6 +35,11 @@ struct lu_node {
     char *config_dir;  /* <node_dir>/etc, or /etc/leofs/<dir> with GLOBAL_CONFIG=yes */
     char *pipe_dir;    /* PIPE_DIR from the environment file, NULL when unset */
     bool pipe_dir_expands; /* PIPE_DIR uses shell expansion we do not evaluate */
+    bool pipe_dir_trusted; /* from a file only root can write (trust.h) */
+    char *pipe_dir_origin; /* "FILE:LINE (why it is not trusted)" */
+    /* A RUNNER_USER that was not used (the safe default was) and why, with
+     * the policy line that would confirm it; NULL when none. */
+    char *runner_refused;
     struct lu_account runner;
 };
 

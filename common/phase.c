@@ -10,6 +10,7 @@
 #include "fault.h"
 #include "label.h"
 #include "root.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POLICY_PATH "/etc/leofs/upgrade.conf"
+#define POLICY_PATH TRUST_POLICY_FILE
 #define POLICY_LIMIT (64u << 10)
 
 typedef enum lu_status step_fn(struct lu_context *ctx);
@@ -38,9 +39,18 @@ static int read_policy(struct lu_context *ctx, char *error, size_t error_size)
             close(fd);
         errno = saved;
     } else {
-        r = root_read_file(ctx->root_fd, POLICY_PATH, POLICY_LIMIT, &data, &length);
+        struct trust trust;
+        r = trust_read_file(ctx->root_fd, POLICY_PATH, POLICY_LIMIT, &data, &length, &trust);
         if (r < 0 && errno == ENOENT)
             return 0;
+        if (r == 0 && !trust.trusted) {
+            /* The policy confirms what other files may not decide. */
+            snprintf(error, error_size, "policy file %s is not root's alone (%s): make it and its "
+                     "directories owned by root and writable by root only, then re-run",
+                     lu_display_path(ctx, POLICY_PATH), trust.why);
+            free(data);
+            return -1;
+        }
     }
     const char *shown = given ? given : lu_display_path(ctx, POLICY_PATH);
     if (r < 0) {

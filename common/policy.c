@@ -3,6 +3,7 @@
 #include "policy.h"
 #include "conffile.h"
 #include "context.h"
+#include "root.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static bool is_step(const char *name)
     return false;
 }
 
-static bool valid_account_name(const char *name)
+bool policy_valid_account_name(const char *name)
 {
     if (!*name || strlen(name) > 32 || *name == '-')
         return false;
@@ -42,7 +43,7 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
     for (size_t i = 0; i < file.count && result == 0; i++) {
         const struct conf_entry *e = &file.entries[i];
         if (strcmp(e->key, "user") == 0 || strcmp(e->key, "group") == 0) {
-            if (!valid_account_name(e->value)) {
+            if (!policy_valid_account_name(e->value)) {
                 snprintf(error, error_size, "%s:%u: '%s' is not a valid %s name", name, e->line,
                          e->value, e->key);
                 result = -1;
@@ -51,6 +52,28 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
             char **slot = e->key[0] == 'u' ? &policy->user : &policy->group;
             free(*slot);
             *slot = strdup(e->value);
+        } else if (strcmp(e->key, "data_dir") == 0 || strcmp(e->key, "pipe_dir") == 0) {
+            bool data = e->key[0] == 'd';
+            if (e->value[0] != '/') {
+                snprintf(error, error_size, "%s:%u: %s must be an absolute path, not '%s'", name,
+                         e->line, e->key, e->value);
+                result = -1;
+                break;
+            }
+            char ***list = data ? &policy->data_dirs : &policy->pipe_dirs;
+            size_t *count = data ? &policy->data_dir_count : &policy->pipe_dir_count;
+            char **grown = realloc(*list, (*count + 1) * sizeof *grown);
+            char *normal = path_normalise(e->value);
+            if (!grown || !normal) {
+                free(normal);
+                if (grown)
+                    *list = grown;
+                snprintf(error, error_size, "%s:%u: out of memory", name, e->line);
+                result = -1;
+                break;
+            }
+            *list = grown;
+            grown[(*count)++] = normal;
         } else if (strcmp(e->key, "epmd_port") == 0) {
             char *end;
             long port = strtol(e->value, &end, 10);
@@ -79,7 +102,8 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
                 policy->disabled[policy->disabled_count++] = strdup(e->key);
         } else {
             snprintf(error, error_size,
-                     "%s:%u: unknown setting '%s' (known: user, group, epmd_port and the step "
+                     "%s:%u: unknown setting '%s' (known: user, group, epmd_port, data_dir, "
+                     "pipe_dir and the step "
                      "names packages, epmd, current-symlink, cookie, ownership, pipe-dir, "
                      "epmd-socket, config-takeover)",
                      name, e->line, e->key);
@@ -92,6 +116,24 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
         policy->source = strdup(name);
     }
     return result;
+}
+
+static bool listed(char *const *list, size_t count, const char *path)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i], path) == 0)
+            return true;
+    return false;
+}
+
+bool policy_confirms_data_dir(const struct lu_policy *policy, const char *path)
+{
+    return listed(policy->data_dirs, policy->data_dir_count, path);
+}
+
+bool policy_confirms_pipe_dir(const struct lu_policy *policy, const char *path)
+{
+    return listed(policy->pipe_dirs, policy->pipe_dir_count, path);
 }
 
 bool policy_step_enabled(const struct lu_policy *policy, const char *step)
@@ -109,5 +151,11 @@ void policy_free(struct lu_policy *policy)
     free(policy->source);
     for (size_t i = 0; i < policy->disabled_count; i++)
         free(policy->disabled[i]);
+    for (size_t i = 0; i < policy->data_dir_count; i++)
+        free(policy->data_dirs[i]);
+    free(policy->data_dirs);
+    for (size_t i = 0; i < policy->pipe_dir_count; i++)
+        free(policy->pipe_dirs[i]);
+    free(policy->pipe_dirs);
     memset(policy, 0, sizeof *policy);
 }

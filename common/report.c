@@ -2,6 +2,7 @@
  * log lines that go with each step (see context.h and leofs/upgrade.h). */
 #define _GNU_SOURCE
 #include "context.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,10 +57,9 @@ void lu_vlog(const struct lu_context *ctx, enum lu_level level, const char *form
     if (vasprintf(&line, format, args) < 0)
         return;
     /* One line per call: a file name holding a newline (a local user can
-     * make one in a data dir) must not forge a line of its own. */
-    for (char *p = line; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+     * make one in a data dir) must not forge a line of its own, nor C1 or
+     * bidi controls steer the terminal or log viewer that shows it. */
+    text_hide_controls(line);
     ctx->request->log(ctx->request->log_data, level, line);
     free(line);
 }
@@ -320,11 +320,16 @@ void lu_report_write_json(const struct lu_report *report, FILE *out)
     fputs("]}\n", out);
 }
 
-/* TEXT with control characters shown as '?', so that each entry stays one line. */
+/* TEXT with control characters (C0, C1, bidi) shown as '?', so that each
+ * entry stays one line and no name steers the terminal. */
 static void put_clean(const char *text, FILE *out)
 {
-    for (const char *p = text; *p; p++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    text_hide_controls(copy);
+    fputs(copy, out);
+    free(copy);
 }
 
 void lu_report_write_text(const struct lu_report *report, FILE *out)

@@ -10,11 +10,22 @@
 #ifndef LU_ROOT_H
 #define LU_ROOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 enum {
     ROOT_FOLLOW_TRUSTED = 1 << 0, /* final component: follow a root-owned symlink */
+    /* Every directory the resolution passes through, the root included (not
+     * the final component), is owned by root and writable by nobody else:
+     * else EACCES. Then nobody but root can have chosen what PATH names. */
+    ROOT_TRUSTED_PATH = 1 << 1,
 };
+
+/* Only root can add, remove or rename entries of the directory ST: root
+ * owns it and neither group nor other may write to it (a POSIX ACL that
+ * grants write shows in the group bits). */
+bool root_only_dir(const struct stat *st);
 
 /* Open the root directory itself (O_PATH|O_DIRECTORY). -1 with errno. */
 int root_open_dir(const char *root);
@@ -28,6 +39,15 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
  * that component. Stores a pointer to the final component (inside PATH) in
  * *name. The final component must not be "", "." or "..". */
 int root_open_parent(int root_fd, const char *path, const char **name);
+
+/* Where the directory open at FD really is, as a path inside the root,
+ * found by climbing ".." from FD to ROOT_FD and naming each step by dev/ino
+ * in its parent (no /proc: dpkg runs maintainer scripts chrooted without
+ * it). Mount points are crossed upwards like any directory. Returns a new
+ * string, or NULL with errno: EXDEV when FD is not inside the root,
+ * ENOENT when a directory on the way was removed or moved meanwhile,
+ * ENAMETOOLONG past PATH_MAX. */
+char *root_dir_path(int root_fd, int fd);
 
 /* Read a whole small regular file (at most LIMIT bytes) into a NUL-terminated
  * buffer. -1 with errno: EFBIG when larger, EINVAL when not a regular file. */

@@ -1,14 +1,18 @@
 /* step_pipe_dir.c: remove the temporary dir that pre-1.3.3 launch scripts
  * left when run as root (/tmp/usr, or PIPE_DIR from a node's environment
  * file), which a node running as the runner user cannot reuse (the
- * guide's "rm -rf /tmp/usr"). Only a real, root-owned directory holding
- * nothing but root's files is removed, on fds and without following any
- * symlink; anything else is reported and left alone. */
+ * guide's "rm -rf /tmp/usr"). Only a real, root-owned directory shaped
+ * like the launch scripts' (directories and run_erl's FIFOs, all root's,
+ * on one filesystem) is removed, on fds, without following any symlink,
+ * once the path is seen to lead where it says; anything else is reported
+ * and left alone. A PIPE_DIR other than /tmp/usr is used only from a file
+ * only root can write, or when the policy file's pipe_dir confirms it. */
 #define _GNU_SOURCE
 #include "context.h"
 #include "fault.h"
 #include "root.h"
 #include "system_dirs.h"
+#include "trust.h"
 #include "walk.h"
 
 #include <errno.h>
@@ -51,6 +55,15 @@ static int on_other(void *data, int dir_fd, const struct stat *dir_st, const cha
     struct removal *r = data;
     if (check_owner(r, st, path) < 0)
         return -1;
+    if (!S_ISFIFO(st->st_mode)) {
+        snprintf(r->foreign, sizeof r->foreign, "%s (%s, which launch scripts never leave)", path,
+                 S_ISREG(st->st_mode)    ? "a regular file"
+                 : S_ISLNK(st->st_mode)  ? "a symlink"
+                 : S_ISSOCK(st->st_mode) ? "a socket"
+                                         : "a device node");
+        snprintf(r->error, r->error_size, "%s is not a pipe", r->foreign);
+        return -1;
+    }
     if (!r->remove)
         return 0;
     FAULT_POINT("pipe-dir-remove");
@@ -60,6 +73,15 @@ static int on_other(void *data, int dir_fd, const struct stat *dir_st, const cha
     }
     r->removed++;
     return 0;
+}
+
+static int on_other_fs(void *data, const struct stat *st, const char *path)
+{
+    (void)st;
+    struct removal *r = data;
+    snprintf(r->foreign, sizeof r->foreign, "%s (a mount point)", path);
+    snprintf(r->error, r->error_size, "%s is another filesystem", path);
+    return -1;
 }
 
 static int on_directory_done(void *data, int parent_fd, const char *name, const char *path)
@@ -117,10 +139,18 @@ static void clean(struct lu_context *ctx, struct lu_step *step, const char *path
         char error[1024];
         struct removal r = {.error = error, .error_size = sizeof error};
         const struct walk_ops ops = {
-            .directory = on_directory, .other = on_other, .directory_done = on_directory_done};
+            .directory = on_directory, .other = on_other, .directory_done = on_directory_done,
+            .other_fs = on_other_fs};
         unsigned long long entries = 0;
-        if (fd < 0 || fstat(fd, &opened) < 0 || opened.st_ino != st.st_ino) {
+        char *real = NULL;
+        if (fd < 0 || fstat(fd, &opened) < 0 || opened.st_ino != st.st_ino ||
+            opened.st_dev != st.st_dev) {
             step_note(step, LU_LOG_WARNING, "%s changed while being inspected: left alone", shown);
+            *warned = true;
+        } else if (!(real = root_dir_path(ctx->root_fd, fd)) || strcmp(real, path) != 0) {
+            /* A root-owned link on the way (/run/shm -> /dev/shm) leads elsewhere. */
+            step_note(step, LU_LOG_WARNING, "%s really is %s, not a dir of its own under /tmp, "
+                      "/var/tmp or /run: left alone", shown, real ? real : "outside the root");
             *warned = true;
         } else if (walk_tree(fd, shown, &ops, &r, &entries, error, sizeof error) < 0) {
             /* Nothing of another user's is removed, nor its directory. */
@@ -142,6 +172,7 @@ static void clean(struct lu_context *ctx, struct lu_step *step, const char *path
                 }
             }
         }
+        free(real);
         if (fd >= 0)
             close(fd);
     }
@@ -179,6 +210,16 @@ enum lu_status step_pipe_dir(struct lu_context *ctx)
             continue;
         }
         char *path = path_normalise(node->pipe_dir);
+        if (path && strcmp(path, DEFAULT_PIPE_DIR) != 0 && !node->pipe_dir_trusted &&
+            !policy_confirms_pipe_dir(&ctx->policy, path)) {
+            step_note(step, LU_LOG_WARNING, "%s: PIPE_DIR=%s (%s) is not used: only root may name "
+                      "a dir to delete; if it is the node's, add `pipe_dir = %s` to %s",
+                      node->dir, node->pipe_dir, node->pipe_dir_origin ? node->pipe_dir_origin : "?",
+                      path, TRUST_POLICY_FILE);
+            warned = true;
+            free(path);
+            continue;
+        }
         if (!path || !acceptable_pipe_dir(path)) {
             step_note(step, LU_LOG_WARNING, "%s: PIPE_DIR=%s is not a dir of its own under /tmp, "
                       "/var/tmp or /run: left alone", node->dir, node->pipe_dir);

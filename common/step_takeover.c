@@ -106,19 +106,43 @@ static int read_side(struct node_job *job, int dir_fd, const char *dir, const ch
     memset(side, 0, sizeof *side);
     if (dir_fd < 0)
         return 0;
-    int fd = openat(dir_fd, full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    /* Looked at before it is opened (opening a device node may act), then
+     * checked again on the open file. */
+    struct stat before;
+    bool looked = fstatat(dir_fd, full, &before, AT_SYMLINK_NOFOLLOW) == 0;
+    int fd = !looked ? -1
+             : S_ISREG(before.st_mode)
+                 ? openat(dir_fd, full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+                 : (errno = S_ISLNK(before.st_mode) ? ELOOP : 0, -1);
+    int open_error = fd < 0 ? errno : 0;
     char *path = path_join(dir, full);
     const char *shown = lu_display_path(job->ctx, path ? path : full);
+    const struct lu_account *runner = &job->node->runner;
     int r = -1;
-    if (fd < 0 && errno == ENOENT) {
+    if (looked && fd < 0 && open_error == 0) {
+        snprintf(job->error, sizeof job->error, "%s is not a regular file: move it away and re-run",
+                 shown);
+    } else if (fd >= 0 && (fstat(fd, &side->st) < 0 || side->st.st_dev != before.st_dev ||
+                           side->st.st_ino != before.st_ino)) {
+        snprintf(job->error, sizeof job->error, "%s changed while being read: re-run", shown);
+    } else if (fd >= 0 && side->st.st_nlink != 1) {
+        /* Another name of the same file may be anything, /etc/shadow too. */
+        snprintf(job->error, sizeof job->error, "%s has %u hard links: configuration files are "
+                 "read only when they have one; replace it with a copy of its own and re-run",
+                 shown, (unsigned)side->st.st_nlink);
+    } else if (fd >= 0 && side->st.st_uid != 0 && !(runner->found && side->st.st_uid == runner->uid)) {
+        snprintf(job->error, sizeof job->error, "%s is owned by uid %u, neither root nor the runner "
+                 "user: it is not read; give it to root or %s and re-run", shown,
+                 (unsigned)side->st.st_uid, runner->user ? runner->user : LEOFS_DEFAULT_USER);
+    } else if (fd < 0 && open_error == ENOENT) {
         r = 0;
-    } else if (fd < 0 && errno == ELOOP) {
+    } else if (fd < 0 && open_error == ELOOP) {
         snprintf(job->error, sizeof job->error, "%s is a symlink: configuration files are never "
                  "read or written through a link; replace it with a regular file and re-run",
                  shown);
     } else if (fd < 0) {
-        snprintf(job->error, sizeof job->error, "cannot open %s: %s", shown, strerror(errno));
-    } else if (fstat(fd, &side->st) < 0 || !S_ISREG(side->st.st_mode)) {
+        snprintf(job->error, sizeof job->error, "cannot open %s: %s", shown, strerror(open_error));
+    } else if (!S_ISREG(side->st.st_mode)) {
         snprintf(job->error, sizeof job->error, "%s is not a regular file: move it away and re-run",
                  shown);
     } else if (read_fd(fd, CONF_LIMIT, &side->text, &side->length) < 0) {

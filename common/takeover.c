@@ -14,6 +14,27 @@
 #define DROPPED_HEADER "## leofs-upgrade: settings of LeoFS %s that LeoFS %s does not know, turned off"
 #define KEPT_HEADER "## leofs-upgrade: kept from LeoFS %s"
 
+bool takeover_secret_key(const char *key)
+{
+    static const char *const words[] = {"secret", "password", "passwd", "pass_", "token",
+                                        "cookie", "credential", "private", "access_key", "auth"};
+    char lower[256];
+    size_t n = 0;
+    for (; key[n] && n + 1 < sizeof lower; n++)
+        lower[n] = (char)(key[n] >= 'A' && key[n] <= 'Z' ? key[n] - 'A' + 'a' : key[n]);
+    lower[n] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strstr(lower, words[i]))
+            return true;
+    return false;
+}
+
+/* VALUE of KEY as the change lines show it: never one that may be secret. */
+static const char *shown(const char *key, const char *value)
+{
+    return takeover_secret_key(key) ? "(value not shown)" : value;
+}
+
 const char *takeover_kind_name(enum takeover_kind kind)
 {
     static const char *const names[] = {"kept", "added", "adjusted", "default", "dropped"};
@@ -120,14 +141,14 @@ static int merge_key(const struct takeover_input *in, struct takeover_result *ou
     int r = 0;
     if (moved) {
         r = add_item(out, TAKEOVER_ADJUSTED, "adjusted %s = %s (was %s: the data is in LeoFS %s's dir)",
-                     key, moved, old_value, in->old_version);
+                     key, shown(key, moved), shown(key, old_value), in->old_version);
         chosen = moved;
     } else if (kind == TAKEOVER_KEPT) {
-        r = add_item(out, kind, "kept %s = %s (LeoFS %s ships %s)", key, old_value,
-                     in->new_version, new_value);
+        r = add_item(out, kind, "kept %s = %s (LeoFS %s ships %s)", key, shown(key, old_value),
+                     in->new_version, shown(key, new_value));
     } else if (kind == TAKEOVER_DEFAULT) {
-        r = add_item(out, kind, "new default %s = %s (%s was LeoFS %s's default)", key, new_value,
-                     old_value, in->old_version);
+        r = add_item(out, kind, "new default %s = %s (%s was LeoFS %s's default)", key,
+                     shown(key, new_value), shown(key, old_value), in->old_version);
     }
     if (r == 0 && strcmp(chosen, new_value) != 0)
         r = confdoc_set_value(&out->merged, index, chosen);
@@ -168,8 +189,9 @@ static int carry_old_only(const struct takeover_input *in, struct takeover_resul
             int r = confdoc_insert(&out->merged, (size_t)commented + 1, text);
             if (r == 0)
                 r = add_item(out, moved ? TAKEOVER_ADJUSTED : TAKEOVER_KEPT,
-                             "%s %s (commented out in LeoFS %s's file)%s",
-                             moved ? "adjusted" : "kept", text, in->new_version,
+                             "%s %s = %s (commented out in LeoFS %s's file)%s",
+                             moved ? "adjusted" : "kept", line->key,
+                             shown(line->key, moved ? moved : line->value), in->new_version,
                              moved ? ": the data is in the old dir" : "");
             free(text);
             free(moved);
@@ -196,11 +218,11 @@ static int carry_old_only(const struct takeover_input *in, struct takeover_resul
         if (r == 0) {
             if (removed)
                 r = add_item(out, TAKEOVER_DROPPED, "dropped %s = %s (removed in LeoFS %s; kept as "
-                             "a comment)", line->key, line->value, removed);
+                             "a comment)", line->key, shown(line->key, line->value), removed);
             else
                 r = add_item(out, TAKEOVER_DROPPED, "dropped %s = %s (not in LeoFS %s's file; kept "
                              "as a comment: set it again if LeoFS %s knows it)", line->key,
-                             line->value, in->new_version, in->new_version);
+                             shown(line->key, line->value), in->new_version, in->new_version);
         }
         if (r < 0)
             return -1;
@@ -224,9 +246,9 @@ static int merge_conf(const struct takeover_input *in, struct takeover_result *o
         const char *since =
             confdefaults_added_in(in->type, line->key, in->old_version, in->new_version);
         int r = since ? add_item(out, TAKEOVER_ADDED, "added %s = %s (new in LeoFS %s)", line->key,
-                                 line->value, since)
+                                 shown(line->key, line->value), since)
                       : add_item(out, TAKEOVER_ADDED, "added %s = %s (not in LeoFS %s's file)",
-                                 line->key, line->value, in->old_version);
+                                 line->key, shown(line->key, line->value), in->old_version);
         if (r < 0)
             return -1;
     }
@@ -253,13 +275,11 @@ static int merge_env(const struct takeover_input *in, struct takeover_result *ou
         const struct confdoc_line *was = &old->lines[o];
         if (strcmp(was->value, line->value) == 0 && was->expands == line->expands)
             continue;
-        char *shipped = strdup(line->value);
-        int r = shipped ? add_item(out, TAKEOVER_KEPT, "kept %s=%s (LeoFS %s ships '%s')%s",
-                                   was->key, was->value, in->new_version, shipped,
-                                   into_old_dir(in, was->value) ? "; it points into the old "
-                                                                  "version's dir: check it" : "")
-                        : -1;
-        free(shipped);
+        /* Environment files hold passwords and cookies: no value is shown. */
+        int r = add_item(out, TAKEOVER_KEPT, "kept %s (set otherwise than in LeoFS %s's file)%s",
+                         was->key, in->new_version,
+                         into_old_dir(in, was->value) ? "; it points into the old version's dir: "
+                                                        "check it" : "");
         if (r < 0 || confdoc_set_line(&out->merged, i, was->text) < 0)
             return -1;
     }
@@ -287,8 +307,8 @@ static int merge_env(const struct takeover_input *in, struct takeover_result *ou
             if (confdoc_insert(doc, doc->count, line->text) < 0)
                 return -1;
         }
-        if (add_item(out, TAKEOVER_KEPT, "kept %s=%s (not set in LeoFS %s's file)%s", line->key,
-                     line->value, in->new_version,
+        if (add_item(out, TAKEOVER_KEPT, "kept %s (not set in LeoFS %s's file)%s", line->key,
+                     in->new_version,
                      into_old_dir(in, line->value) ? "; it points into the old version's dir: "
                                                      "check it" : "") < 0)
             return -1;

@@ -64,6 +64,11 @@ struct takeover_result {
     size_t counts[TAKEOVER_KINDS];
 };
 
+/* KEY is named like one that holds a secret (password, secret, token...):
+ * the change lines never show its value. Environment files' values are
+ * never shown at all. */
+bool takeover_secret_key(const char *key);
+
 /* 0, or -1 when out of memory. */
 int takeover_merge(const struct takeover_input *in, struct takeover_result *out);
 void takeover_result_free(struct takeover_result *result);

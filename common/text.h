@@ -21,4 +21,11 @@ void text_trim(const char **start, size_t *length);
  * text configuration file holds (tab, CR and LF are fine). */
 bool text_is_binary(const char *text, size_t length);
 
+/* Show every control character of TEXT as '?', in place: C0 and DEL, C1
+ * (as UTF-8 or as a lone byte) and the Unicode bidi controls (U+202A-202E,
+ * U+2066-2069, U+200E, U+200F, U+061C), so that a file name can neither
+ * start a line of its own nor steer a terminal. Other bytes stay, invalid
+ * UTF-8 too. Returns the new length. */
+size_t text_hide_controls(char *text);
+
 #endif

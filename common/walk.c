@@ -2,7 +2,9 @@
  * frame holding the directory's stream; beyond WALK_MAX_OPEN levels the
  * oldest open stream is closed, its position kept, and reopened from its
  * child through ".." (checked against its device and inode) on the way back
- * up. Names are kept in one path buffer for messages. */
+ * up. The open streams are always the start and one run of the deepest
+ * levels, so closing the oldest is O(1). Names are kept in one path buffer
+ * for messages, its length tracked per level (never measured again). */
 #define _GNU_SOURCE
 #include "walk.h"
 #include "fault.h"
@@ -30,6 +32,7 @@ struct frame {
 struct walk {
     struct frame *frames;
     size_t depth, capacity, open_count;
+    size_t first_open; /* frames 1 .. first_open-1 are closed, the rest open */
     char *path;
     size_t path_capacity;
     char *error;
@@ -61,9 +64,11 @@ static int fail(struct walk *w, const char *what)
 /* Close the oldest open stream (keeping its place) while too many are open. */
 static void limit_open(struct walk *w)
 {
-    for (size_t i = 0; w->open_count >= WALK_MAX_OPEN && i + 1 < w->depth; i++) {
-        struct frame *f = &w->frames[i];
-        if (!f->dir || i == 0) /* the start directory's fd belongs to the caller */
+    if (w->first_open < 1)
+        w->first_open = 1; /* the start directory's fd belongs to the caller */
+    while (w->open_count >= WALK_MAX_OPEN && w->first_open + 1 < w->depth) {
+        struct frame *f = &w->frames[w->first_open++];
+        if (!f->dir)
             continue;
         f->position = telldir(f->dir);
         closedir(f->dir);
@@ -93,6 +98,7 @@ static int reopen_parent(struct walk *w)
     }
     seekdir(parent->dir, parent->position);
     w->open_count++;
+    w->first_open = w->depth - 2;
     return 0;
 }
 
@@ -164,11 +170,15 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
         free(w.path);
         return -1;
     }
-    if (ops->directory && ops->directory(data, fd, &st, w.path) < 0) {
+    int verdict = ops->directory ? ops->directory(data, fd, &st, w.path) : 0;
+    if (verdict != 0) {
         close(fd);
         free(w.path);
-        return -1;
+        if (entries)
+            *entries = seen;
+        return verdict < 0 ? -1 : 0;
     }
+    const dev_t device = st.st_dev;
     if (push(&w, fd, &st, strlen(w.path), 0) < 0) {
         close(fd);
         snprintf(error, error_size, "cannot walk %s: %s", start_path, strerror(errno));
@@ -231,6 +241,11 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
             fail(&w, "inspect");
             goto out;
         }
+        if (st.st_dev != device) { /* a mount point, or a bind-mounted file */
+            if (ops->other_fs && ops->other_fs(data, &st, w.path) < 0)
+                goto out;
+            continue;
+        }
         FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
         if (!S_ISDIR(st.st_mode)) {
             if (ops->other &&
@@ -251,11 +266,14 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
             close(child); /* swapped between listing and opening */
             continue;
         }
-        if (ops->directory && ops->directory(data, child, &opened, w.path) < 0) {
+        verdict = ops->directory ? ops->directory(data, child, &opened, w.path) : 0;
+        if (verdict != 0) {
             close(child);
-            goto out;
+            if (verdict < 0)
+                goto out;
+            continue; /* WALK_SKIP */
         }
-        if (push(&w, child, &opened, strlen(w.path), name_offset) < 0) {
+        if (push(&w, child, &opened, name_offset + strlen(entry->d_name), name_offset) < 0) {
             close(child);
             fail(&w, "open");
             goto out;

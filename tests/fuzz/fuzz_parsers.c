@@ -1,12 +1,14 @@
 /* fuzz_parsers.c: libFuzzer target for the core's small parsers: LeoFS
- * config files, environment files, the policy file, list values and
- * version ordering. The first byte picks the parser. Build with
+ * config files, environment files, the policy file, list values, version
+ * ordering and the log lines' control hiding. The first byte picks the
+ * parser. Build with
  * -DLEOFS_FUZZ=ON (clang); CTest runs a short fixed budget. */
 #define _GNU_SOURCE
 #include "conffile.h"
 #include "envfile.h"
 #include "leofs/upgrade.h"
 #include "policy.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char error[512];
     const char *text = (const char *)data + 1;
     size_t length = size - 1;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         struct conf_file file;
         if (conf_parse(text, length, "fuzz.conf", &file, error, sizeof error) == 0) {
@@ -44,6 +46,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct lu_policy policy = {0};
         policy_parse(text, length, "upgrade.conf", &policy, error, sizeof error);
         policy_free(&policy);
+        break;
+    }
+    case 3: {
+        /* No control left, never longer, and hiding again changes nothing. */
+        char *line = malloc(length + 1);
+        if (!line)
+            return 0;
+        memcpy(line, text, length);
+        line[length] = '\0';
+        size_t before = strlen(line), after = text_hide_controls(line);
+        if (after > before || after != strlen(line))
+            abort();
+        for (size_t i = 0; i < after; i++)
+            if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+                abort();
+        char *again = strdup(line);
+        if (!again || text_hide_controls(again) != after || strcmp(again, line) != 0)
+            abort();
+        free(again);
+        free(line);
         break;
     }
     default: {

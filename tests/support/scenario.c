@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define OLD "/usr/local/leofs/1.3.7"
 
@@ -34,8 +35,10 @@ void scenario_build(void)
     fixture_write("/var/leofs/avs/object/1.avs", "more objects", 0644);
     fixture_write("/var/leofs/avs/metadata/0/000003.log", "meta", 0644);
     fixture_symlink("1.3.7", "/usr/local/leofs/current");
-    fixture_write("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.r", "", 0644);
-    fixture_write("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.w", "", 0644);
+    /* run_erl's two pipes */
+    fixture_mkdir("/tmp/usr/local/leofs/1.3.7/leo_storage", 0755);
+    cr_assert_eq(mkfifo(fixture_path("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.r"), 0644), 0);
+    cr_assert_eq(mkfifo(fixture_path("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.w"), 0644), 0);
 }
 
 void scenario_post(const char *const *env, tool_stop_fn *on_stop, void *data,

@@ -50,7 +50,8 @@ Test(ownership, default_dirs_go_to_leofs)
     assert_owner(V "/leo_gateway/cache/data/0", 990);
     assert_owner(V "/leo_manager_0/log/app/info", 990);
     assert_owner(V "/leo_manager_1/work/queue/1/message0", 990);
-    assert_owner(V "/leo_storage/etc/leo_storage.conf", 990);
+    assert_owner(V "/leo_storage/etc", 990);                     /* the dir itself, */
+    assert_owner(V "/leo_storage/etc/leo_storage.conf", 0);      /* not the packaged files */
     assert_owner(V "/leo_gateway/snmp/snmpa_gateway_0/db/snmp_config_db", 990);
     assert_owner(V "/leo_storage/bin/leo_storage", 0);          /* not a data dir */
     assert_owner(V "/leo_gateway/snmp/snmpa_gateway_0/LEO-PSMIB.bin", 0);
@@ -158,7 +159,7 @@ Test(ownership, links_inside_data_dirs_are_not_followed)
     assert_owner("/etc/shadow", 0);
     assert_owner("/etc", 0);
     assert_owner(V "/leo_storage/avs/evil-link", 990); /* the link itself */
-    cr_assert(fixture_log_has("hard-linked files alone"), "%s", fixture_log());
+    cr_assert(fixture_log_has("hard-linked entries alone"), "%s", fixture_log());
     cr_assert_eq(step->status, LU_STATUS_WARNING);
 }
 
@@ -210,12 +211,12 @@ Test(ownership, walk_counts_and_dry_run)
     int fd = open(fixture_path(V "/leo_storage/avs"), O_RDONLY | O_DIRECTORY);
     struct chown_stats stats;
     char error[256];
-    cr_assert_eq(walk_chown(fd, "avs", 990, 990, true, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, (uid_t)-1, true, NULL, NULL, &stats, error, sizeof error), 0);
     cr_assert_eq(stats.entries, 6, "avs, object, 0.avs, metadata, 0, 000001.log: %llu", stats.entries);
     cr_assert_eq(stats.changed, 6);
     assert_owner(V "/leo_storage/avs", 0);
-    cr_assert_eq(walk_chown(fd, "avs", 990, 990, false, NULL, NULL, &stats, error, sizeof error), 0);
-    cr_assert_eq(walk_chown(fd, "avs", 990, 990, false, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, (uid_t)-1, false, NULL, NULL, &stats, error, sizeof error), 0);
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, (uid_t)-1, false, NULL, NULL, &stats, error, sizeof error), 0);
     cr_assert_eq(stats.changed, 0, "all right already");
     close(fd);
 }
@@ -236,4 +237,34 @@ Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
     cr_assert(strstr(text, "/srv/\xc3\xa9t\xc3\xa9\\ufffd/q: 2 of 2 entries owned by leofs"), "%s", text);
     free(text);
     assert_owner("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", 990);
+}
+
+/* Where a custom dir really leads is found without /proc too (dpkg runs
+ * maintainer scripts chrooted without it). */
+static void custom_dirs_through_root_links(void)
+{
+    fixture_write("/data/avs/object/9.avs", "data", 0644);
+    fixture_symlink("/data/avs", "/srv/avs");
+    fixture_symlink("/etc", "/srv/etclink");
+    fixture_write("/etc/passwd-", "backup", 0600);
+    fixture_write(V "/leo_storage/etc/leo_storage.conf",
+                  "obj_containers.path = [/srv/avs, /srv/etclink]\n", 0644);
+    run(false);
+    assert_owner("/data/avs/object/9.avs", 990);
+    assert_owner("/etc/passwd-", 0);
+    assert_owner("/etc", 0);
+    cr_assert(fixture_log_has("/srv/etclink (obj_containers.path in"), "%s", fixture_log());
+    cr_assert(fixture_log_has("it leads to /etc"), "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_WARNING);
+}
+
+Test(ownership, link_to_system_dir_refused_with_proc)
+{
+    custom_dirs_through_root_links();
+}
+
+Test(ownership, link_to_system_dir_refused_without_proc)
+{
+    fixture_hide_proc();
+    custom_dirs_through_root_links();
 }

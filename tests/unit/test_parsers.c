@@ -6,6 +6,7 @@
 #include "fixture.h"
 #include "policy.h"
 #include "root.h"
+#include "text.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -109,6 +110,36 @@ Test(policy, settings_and_steps)
     cr_assert(policy_step_enabled(&policy, "cookie"), "the last setting wins");
     cr_assert(policy_step_enabled(&policy, "ownership"));
     policy_free(&policy);
+}
+
+Test(policy, data_and_pipe_dirs_confirm_normalised_paths)
+{
+    const char *text = "data_dir = /mnt/avs/\ndata_dir = /srv//queue\npipe_dir = /run/leofs\n";
+    struct lu_policy policy = {0};
+    cr_assert_eq(policy_parse(text, strlen(text), "upgrade.conf", &policy, error, sizeof error), 0,
+                 "%s", error);
+    cr_assert(policy_confirms_data_dir(&policy, "/mnt/avs"));
+    cr_assert(policy_confirms_data_dir(&policy, "/srv/queue"));
+    cr_assert_not(policy_confirms_data_dir(&policy, "/mnt"));
+    cr_assert_not(policy_confirms_data_dir(&policy, "/run/leofs"), "pipe_dir is not a data dir");
+    cr_assert(policy_confirms_pipe_dir(&policy, "/run/leofs"));
+    policy_free(&policy);
+    struct lu_policy relative = {0};
+    cr_assert_eq(policy_parse("data_dir = avs\n", 15, "upgrade.conf", &relative, error,
+                              sizeof error), -1);
+    cr_assert(strstr(error, "upgrade.conf:1: data_dir must be an absolute path"), "%s", error);
+    policy_free(&relative);
+}
+
+Test(text, controls_c1_and_bidi_are_hidden)
+{
+    /* C0, DEL, C1 as UTF-8 (U+009B) and as a lone byte, bidi override and
+     * isolate; UTF-8 letters, a C4 9B letter (U+011B) and other bytes stay. */
+    char line[] = "a\nb\x7f c\xc2\x9b[2J d\x9b" "31m e\xe2\x80\xae" "evil\xe2\x81\xa6 "
+                  "\xc3\xa9t\xc4\x9b \xff\xfe";
+    size_t length = text_hide_controls(line);
+    cr_assert_str_eq(line, "a?b? c?[2J d?31m e?evil? \xc3\xa9t\xc4\x9b \xff\xfe");
+    cr_assert_eq(length, strlen(line));
 }
 
 Test(policy, errors_name_file_and_line)

@@ -25,7 +25,7 @@ static void stale_pipe_dir(void)
 {
     fixture_mkdir("/tmp/usr/local/leofs/1.3.2/leo_storage", 0755);
     cr_assert_eq(mkfifo(fixture_path("/tmp/usr/local/leofs/1.3.2/leo_storage/erlang.pipe.1.r"), 0600), 0);
-    fixture_write("/tmp/usr/local/leofs/1.3.2/leo_storage/erlang.pipe.1.w", "", 0600);
+    cr_assert_eq(mkfifo(fixture_path("/tmp/usr/local/leofs/1.3.2/leo_storage/erlang.pipe.1.w"), 0600), 0);
 }
 
 TestSuite(pipe_dir, .init = setup, .fini = fixture_cleanup);
@@ -80,14 +80,16 @@ Test(pipe_dir, another_users_files_inside_keep_it)
               "nothing was removed");
 }
 
-Test(pipe_dir, symlink_inside_is_removed_not_followed)
+Test(pipe_dir, symlink_inside_is_not_followed_and_keeps_the_dir)
 {
     stale_pipe_dir();
     fixture_write("/etc/important", "keep", 0644);
     fixture_symlink("/etc", "/tmp/usr/local/link");
     run(false);
-    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    cr_assert(fixture_log_has("a symlink, which launch scripts never leave"), "%s", fixture_log());
     cr_assert(fixture_exists("/etc/important"));
+    cr_assert(fixture_exists("/tmp/usr/local/link"), "not a pipe dir's shape: nothing removed");
 }
 
 Test(pipe_dir, custom_pipe_dir_and_expanding_one)
@@ -96,7 +98,8 @@ Test(pipe_dir, custom_pipe_dir_and_expanding_one)
                   "PIPE_DIR=/tmp/leofs-pipes/\n", 0644);
     fixture_write("/usr/local/leofs/1.3.8/leo_gateway/etc/leo_gateway.environment",
                   "PIPE_DIR=/tmp/$RUNNER_BASE_DIR/\n", 0644);
-    fixture_write("/tmp/leofs-pipes/erlang.pipe.1.r", "", 0600);
+    fixture_mkdir("/tmp/leofs-pipes", 0755);
+    cr_assert_eq(mkfifo(fixture_path("/tmp/leofs-pipes/erlang.pipe.1.r"), 0600), 0);
     run(false);
     cr_assert_not(fixture_exists("/tmp/leofs-pipes"));
     cr_assert(fixture_log_has("needs the shell to evaluate it"), "%s", fixture_log());

@@ -603,6 +603,9 @@ Test(takeover_137, removed_key_and_environment)
                 "## Environment\nRUNNER_USER=root\n#RUNNER_LOG_DIR=\n"
                 "RUNNER_LOG_DIR=/var/log/leofs/storage\n"
                 "\n## leofs-upgrade: kept from LeoFS 1.3.7\nERL_CRASH_DUMP_SECONDS=0\n");
-    cr_assert(has_change("leo_storage/leo_storage.environment: kept RUNNER_USER=root"));
+    cr_assert(has_change("leo_storage/leo_storage.environment: kept RUNNER_USER (set otherwise"));
+    cr_assert_not(fixture_log_has("RUNNER_USER=root"), "environment values are never logged: %s",
+                  fixture_log());
+    cr_assert_not(fixture_log_has("ERL_CRASH_DUMP_SECONDS=0"), "%s", fixture_log());
     cr_assert(fixture_exists(NEW "/leo_storage/etc/leo_storage.environment.leofs-dist"));
 }
