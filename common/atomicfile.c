@@ -55,7 +55,12 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
         return -1;
     mode_t mode = like->st_mode & 07777;
     int r = write_all(fd, data, length);
-    if (r == 0 && (like->st_uid != geteuid() || like->st_gid != getegid()))
+    /* As the file was created, not as we are: in a set-group-ID dir (LeoFS
+     * gives etc/ mode 2755 leofs:leofs) a new file takes the dir's group. */
+    struct stat made;
+    if (r == 0)
+        r = fstat(fd, &made);
+    if (r == 0 && (made.st_uid != like->st_uid || made.st_gid != like->st_gid))
         r = fchown(fd, like->st_uid, like->st_gid);
     if (r == 0)
         r = fchmod(fd, mode); /* after chown, which may clear set-id bits */

@@ -74,6 +74,15 @@ case_upgrade() {
     [[ $(owner /usr/local/leofs/1.3.8/leo_storage/avs) == 990:990 ]] || fail "avs owner" || return
     [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
     [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    # rpm -V: no packaged file changed owner, group or mode (the merged
+    # config file's content and time change, as the man page says).
+    local verify
+    verify=$(rpm --root "$root" --dbpath /var/lib/rpm -V leofs 2>&1 | grep -v Alien)
+    if grep -Eq '^.(M|.{3}[UG]|.{4}G)' <<<"$verify"; then
+        fail "rpm -V reports owner or mode changes: $verify"; return 1
+    fi
+    [[ $verify == *"/1.3.8/leo_storage/etc/leo_storage.conf"* ]] ||
+        fail "rpm -V does not see the merged config: $verify" || return
 }
 
 case_install_beside_refused() {
@@ -201,6 +210,9 @@ case_dnf_installroot() {
 case_quiet_unless_asked() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
     printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
+    # Objects a root-run node left, for the ownership step to give away.
+    mkdir -p "$root/usr/local/leofs/1.3.7/leo_storage/avs/object" &&
+        echo data >"$root/usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs"
     rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -3 "$work/out")" || return
     local lines
     lines=$(grep -c '^leofs: ' "$work/out")
