@@ -7,11 +7,13 @@
  * headers, these functions do nothing. */
 #define _GNU_SOURCE
 #include "label.h"
+#include "root.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HAVE_SELINUX
 #include <dlfcn.h>
@@ -84,6 +86,23 @@ static struct labels *labels(struct lu_context *ctx)
     return &state;
 }
 
+static int set_link_by_path(struct lu_context *ctx, struct labels *l, const char *path,
+                            int dir_fd, char *context)
+{
+    const char *name;
+    struct stat a, b;
+    int parent = root_open_parent(ctx->root_fd, path, &name);
+    bool same = parent >= 0 && fstat(parent, &a) == 0 && fstat(dir_fd, &b) == 0 &&
+                a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    if (parent >= 0)
+        close(parent);
+    if (!same) {
+        errno = ESTALE;
+        return -1;
+    }
+    return l->calls.set_link(path, context);
+}
+
 static void apply(struct lu_context *ctx, const char *path, mode_t mode, int fd, int dir_fd,
                   const char *name)
 {
@@ -100,10 +119,14 @@ static void apply(struct lu_context *ctx, const char *path, mode_t mode, int fd,
     if (fd >= 0) {
         r = l->calls.set_fd(fd, context);
     } else {
-        /* A symlink cannot be opened: name it through its directory's fd. */
+        /* A symlink cannot be opened: name it through its directory's fd,
+         * or without /proc by its path (the root is the host's here) once
+         * that path's directory is seen to be DIR_FD's. */
         char link_path[4200];
         snprintf(link_path, sizeof link_path, "/proc/self/fd/%d/%s", dir_fd, name);
         r = l->calls.set_link(link_path, context);
+        if (r < 0 && errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
+            r = set_link_by_path(ctx, l, path, dir_fd, context);
     }
     if (r < 0)
         lu_log(ctx, LU_LOG_WARNING, "cannot set SELinux context %s on %s: %s", context, path,

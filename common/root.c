@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "root.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -199,6 +200,99 @@ int root_open_parent(int root_fd, const char *path, const char **name)
     if (fd >= 0)
         *name = base;
     return fd;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The name under which CHILD appears in the directory PARENT_FD, into NAME.
+ * Entries with CHILD's inode number are tried first; a mount point shows the
+ * inode of the directory under it, so then every directory is stat'ed. */
+static int name_in_parent(int parent_fd, const struct stat *child, char *name, size_t size)
+{
+    int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        struct dirent *entry;
+        rewinddir(dir);
+        while ((entry = readdir(dir))) {
+            const char *n = entry->d_name;
+            struct stat st;
+            if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+                continue;
+            if (pass == 0 ? entry->d_ino != child->st_ino
+                          : entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN)
+                continue;
+            if (fstatat(dirfd(dir), n, &st, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&st, child) &&
+                strlen(n) < size) {
+                strcpy(name, n);
+                closedir(dir);
+                return 0;
+            }
+        }
+    }
+    closedir(dir);
+    errno = ENOENT;
+    return -1;
+}
+
+char *root_dir_path(int root_fd, int fd)
+{
+    struct stat top, st;
+    char path[PATH_MAX], name[NAME_MAX + 1];
+    size_t at = sizeof path - 1;
+    path[at] = '\0';
+    if (fstat(root_fd, &top) < 0)
+        return NULL;
+    int current = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (current < 0 || fstat(current, &st) < 0)
+        goto fail;
+    while (!same_file(&st, &top)) {
+        struct stat up_st;
+        int up = openat(current, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0 || fstat(up, &up_st) < 0) {
+            if (up >= 0)
+                close(up);
+            goto fail;
+        }
+        if (same_file(&up_st, &st)) { /* the process's own root: never met ROOT_FD */
+            close(up);
+            errno = EXDEV;
+            goto fail;
+        }
+        if (name_in_parent(up, &st, name, sizeof name) < 0) {
+            close(up);
+            goto fail;
+        }
+        size_t len = strlen(name);
+        if (len + 1 > at) {
+            close(up);
+            errno = ENAMETOOLONG;
+            goto fail;
+        }
+        at -= len;
+        memcpy(path + at, name, len);
+        path[--at] = '/';
+        close(current);
+        current = up;
+        st = up_st;
+    }
+    close(current);
+    return strdup(path[at] ? path + at : "/");
+
+fail:;
+    int saved = errno;
+    if (current >= 0)
+        close(current);
+    errno = saved;
+    return NULL;
 }
 
 int read_fd(int fd, size_t limit, char **data, size_t *length)

@@ -29,6 +29,15 @@ int root_open(int root_fd, const char *path, int flags, unsigned options, int mo
  * *name. The final component must not be "", "." or "..". */
 int root_open_parent(int root_fd, const char *path, const char **name);
 
+/* Where the directory open at FD really is, as a path inside the root,
+ * found by climbing ".." from FD to ROOT_FD and naming each step by dev/ino
+ * in its parent (no /proc: dpkg runs maintainer scripts chrooted without
+ * it). Mount points are crossed upwards like any directory. Returns a new
+ * string, or NULL with errno: EXDEV when FD is not inside the root,
+ * ENOENT when a directory on the way was removed or moved meanwhile,
+ * ENAMETOOLONG past PATH_MAX. */
+char *root_dir_path(int root_fd, int fd);
+
 /* Read a whole small regular file (at most LIMIT bytes) into a NUL-terminated
  * buffer. -1 with errno: EFBIG when larger, EINVAL when not a regular file. */
 int root_read_file(int root_fd, const char *path, size_t limit, char **data, size_t *length);

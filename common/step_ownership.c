@@ -62,7 +62,6 @@ struct ownership {
     struct target *targets;
     size_t count;
     bool failed, warned;
-    char *root_real; /* the root's real path on the host, to check where targets lead */
 };
 
 static void add_target(struct ownership *o, struct lu_node *node, const char *path,
@@ -239,21 +238,6 @@ static void add_node_targets(struct ownership *o, struct lu_node *node)
     add_configs(o, node);
 }
 
-/* Where the opened target really is, as a path inside the root. */
-static char *resolved_path(struct ownership *o, int fd)
-{
-    char link[64], host[PATH_MAX];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, host, sizeof host - 1);
-    if (n < 0 || !o->root_real)
-        return NULL;
-    host[n] = '\0';
-    size_t root_len = strcmp(o->root_real, "/") == 0 ? 0 : strlen(o->root_real);
-    if (strncmp(host, o->root_real, root_len) != 0 || (host[root_len] != '/' && host[root_len]))
-        return NULL;
-    return strdup(host[root_len] ? host + root_len : "/");
-}
-
 static void progress(void *data, unsigned long long entries, const char *path)
 {
     struct ownership *o = data;
@@ -299,8 +283,12 @@ static void fix_target(struct ownership *o, const struct target *t, struct stat 
         return;
     }
     struct stat st;
-    char *real = resolved_path(o, fd);
-    if (!real || system_dir(real)) {
+    char *real = root_dir_path(ctx->root_fd, fd);
+    if (!real && errno != EXDEV) {
+        step_note(o->step, LU_LOG_WARNING, "refusing to change the owner of %s (%s): cannot tell "
+                  "where it leads (%s)", shown, t->origin, strerror(errno));
+        o->warned = true;
+    } else if (!real || system_dir(real)) {
         step_note(o->step, LU_LOG_WARNING, "refusing to change the owner of %s (%s): it leads to "
                   "%s", shown, t->origin, real ? real : "outside the root");
         o->warned = true;
@@ -337,7 +325,7 @@ enum lu_status step_ownership(struct lu_context *ctx)
         return step_finish(step, LU_STATUS_SKIPPED, "LeoFS %s nodes run as root: nothing to give "
                            "the runner user", version);
 
-    struct ownership o = {.ctx = ctx, .step = step, .root_real = realpath(ctx->root, NULL)};
+    struct ownership o = {.ctx = ctx, .step = step};
     size_t nodes = 0;
     for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
         struct lu_node *node = &ctx->layout.nodes[i];
@@ -372,7 +360,6 @@ enum lu_status step_ownership(struct lu_context *ctx)
     }
     free(o.targets);
     free(seen);
-    free(o.root_real);
 
     if (o.failed)
         return step_finish(step, LU_STATUS_FAILED, "not every node dir could be given its owner: "

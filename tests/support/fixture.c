@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +55,14 @@ void fixture_cleanup(void)
     nftw(root, unlock_entry, 64, FTW_PHYS);
     nftw(root, remove_entry, 64, FTW_PHYS | FTW_DEPTH);
     root[0] = '\0';
+}
+
+void fixture_hide_proc(void)
+{
+    cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+    cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "%s", strerror(errno));
+    cr_assert_eq(mount("none", "/proc", "tmpfs", 0, "mode=0755"), 0, "%s", strerror(errno));
+    cr_assert(access("/proc/self/fd", F_OK) < 0, "/proc is still there");
 }
 
 const char *fixture_path(const char *path)

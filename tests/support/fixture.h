@@ -18,6 +18,11 @@ const char *fixture_root(void);
 /* Remove the root made by fixture_root (no symlink is followed). */
 void fixture_cleanup(void);
 
+/* Hide /proc from this test process, as in the chroot dpkg runs maintainer
+ * scripts in: a private mount namespace with an empty tmpfs on /proc (and
+ * mounts made in the test stay private to it). */
+void fixture_hide_proc(void);
+
 /* "<root><path>" in a static rotating buffer. */
 const char *fixture_path(const char *path);
 void fixture_mkdir(const char *path, mode_t mode);       /* like mkdir -p */

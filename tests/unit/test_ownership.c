@@ -237,3 +237,33 @@ Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
     free(text);
     assert_owner("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", 990);
 }
+
+/* Where a custom dir really leads is found without /proc too (dpkg runs
+ * maintainer scripts chrooted without it). */
+static void custom_dirs_through_root_links(void)
+{
+    fixture_write("/data/avs/object/9.avs", "data", 0644);
+    fixture_symlink("/data/avs", "/srv/avs");
+    fixture_symlink("/etc", "/srv/etclink");
+    fixture_write("/etc/passwd-", "backup", 0600);
+    fixture_write(V "/leo_storage/etc/leo_storage.conf",
+                  "obj_containers.path = [/srv/avs, /srv/etclink]\n", 0644);
+    run(false);
+    assert_owner("/data/avs/object/9.avs", 990);
+    assert_owner("/etc/passwd-", 0);
+    assert_owner("/etc", 0);
+    cr_assert(fixture_log_has("/srv/etclink (obj_containers.path in"), "%s", fixture_log());
+    cr_assert(fixture_log_has("it leads to /etc"), "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_WARNING);
+}
+
+Test(ownership, link_to_system_dir_refused_with_proc)
+{
+    custom_dirs_through_root_links();
+}
+
+Test(ownership, link_to_system_dir_refused_without_proc)
+{
+    fixture_hide_proc();
+    custom_dirs_through_root_links();
+}

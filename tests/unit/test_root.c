@@ -6,8 +6,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,4 +147,59 @@ Test(root, path_join_normalises_slashes)
     p = path_join("/", "etc");
     cr_assert_str_eq(p, "/etc");
     free(p);
+}
+
+/* root_dir_path names where an opened directory really is, with or without
+ * /proc (dpkg's maintainer-script chroot has none). */
+static void check_dir_paths(void)
+{
+    /* An fd opened before unshare() does not see the new namespace's mounts. */
+    close(root_fd);
+    root_fd = root_open_dir(fixture_path(""));
+    fixture_mkdir("/a/b/c", 0755);
+    fixture_symlink("/a/b", "/l");
+    int fd = root_open(root_fd, "/l/c", O_RDONLY | O_DIRECTORY, 0, 0);
+    cr_assert_geq(fd, 0);
+    char *path = root_dir_path(root_fd, fd);
+    cr_assert_str_eq(path, "/a/b/c", "the link's target, not the name used");
+    free(path);
+    close(fd);
+    fd = root_open(root_fd, "/", O_RDONLY | O_DIRECTORY, 0, 0);
+    path = root_dir_path(root_fd, fd);
+    cr_assert_str_eq(path, "/");
+    free(path);
+    close(fd);
+
+    /* The fixture root's own parent is outside it. */
+    fd = open(fixture_path("/.."), O_RDONLY | O_DIRECTORY);
+    errno = 0;
+    cr_assert_null(root_dir_path(root_fd, fd));
+    cr_assert_eq(errno, EXDEV);
+    close(fd);
+
+    /* A mount point inside the root: its inode is not the one readdir shows. */
+    fixture_mkdir("/srv/disk/sub", 0755);
+    fixture_mkdir("/a/mnt", 0755);
+    cr_assert_eq(mount(fixture_path("/srv/disk"), fixture_path("/a/mnt"), NULL, MS_BIND, NULL), 0,
+                 "%s", strerror(errno));
+    fd = root_open(root_fd, "/a/mnt/sub", O_RDONLY | O_DIRECTORY, 0, 0);
+    cr_assert_geq(fd, 0, "%s", strerror(errno));
+    path = root_dir_path(root_fd, fd);
+    cr_assert_str_eq(path, "/a/mnt/sub", "%s", strerror(errno));
+    free(path);
+    close(fd);
+    cr_assert_eq(umount(fixture_path("/a/mnt")), 0);
+}
+
+Test(root, dir_path_with_proc)
+{
+    cr_assert_eq(unshare(CLONE_NEWNS), 0); /* the bind mount stays private */
+    cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    check_dir_paths();
+}
+
+Test(root, dir_path_without_proc)
+{
+    fixture_hide_proc();
+    check_dir_paths();
 }
