@@ -119,7 +119,10 @@ void step_change(struct lu_step *step, const char *format, ...)
     step->changes[step->public.change_count++] = line;
     step->public.changes = (const char *const *)step->changes;
     lu_log(step->ctx, LU_LOG_INFO, "%s: %s%s", step->public.name,
-           step->ctx->dry_run ? "would: " : "", line);
+           !step->ctx->dry_run                    ? ""
+           : step->ctx->request->dry_run_label ? step->ctx->request->dry_run_label
+                                               : "would: ",
+           line);
 }
 
 void step_note(struct lu_step *step, enum lu_level level, const char *format, ...)
