@@ -19,6 +19,7 @@ struct hook {
     const char *names;             /* package names that count as LeoFS */
     const char *package;           /* --package, else DPKG_MAINTSCRIPT_PACKAGE */
     bool names_given;              /* --packages was given */
+    const char *dry_run_label;     /* for a dry run's change lines, NULL: "would: " */
     struct lu_log_sink sink;
 };
 

@@ -61,6 +61,7 @@ struct lu_request hook_request(struct hook *hook)
         .remove_command = "dpkg --purge",
         .log = lu_log_to_sink,
         .log_data = &hook->sink,
+        .dry_run_label = hook->dry_run_label,
     };
     return request;
 }

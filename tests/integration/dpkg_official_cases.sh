@@ -1,0 +1,216 @@
+# dpkg_official_cases.sh: sourced by dpkg_test.sh. LeoFS's OFFICIAL package
+# shape (tests/packages/make-official-deb.sh: no preinst, no conffiles in
+# 1.3.7, 1.3.8's bash postinst under set -e) upgraded with plain dpkg -i
+# and apt, our package's dpkg pre-invoke hook as installed in the root
+# (dpkg reads /etc/dpkg/dpkg.cfg.d of the host it runs on, also with
+# --root: the hook line is given with --pre-invoke, its program's path in
+# the root). Each case runs twice: dpkg chrooting into the root for the
+# maintainer scripts and triggers (the root gets a static busybox shell,
+# bash, getent, dpkg, a harmless systemctl and the libraries of these and
+# of our helper, as a minimal system has them; no /proc), and with
+# --force-script-chrootless. Uses $work, $hooks_deb, $stand_ins, case_lib.sh.
+
+build_official_debs() {
+    mkdir -p "$work/odebs"
+    sh "$source/tests/packages/make-official-deb.sh" "$work/odebs" 1.3.7 >/dev/null &&
+        sh "$source/tests/packages/make-official-deb.sh" "$work/odebs" 1.3.8 >/dev/null ||
+        { echo "cannot build the official-shaped leofs debs"; exit 1; }
+}
+odeb() { echo "$work/odebs/leofs_$1-1_all.deb"; }
+
+# Copy host programs and the libraries they load into the root.
+copy_programs() {
+    local program lib
+    for program in "$@"; do
+        cp -L --parents "$program" "$root"
+        for lib in $(ldd "$program" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+            [[ -e $root$lib ]] || cp -L --parents "$lib" "$root"
+        done
+    done
+}
+
+# What dpkg's chroot and the official scripts need in a root.
+chroot_base() {
+    mkdir -p "$root/bin" "$root/dev" "$root/tmp" "$root/usr/bin"
+    cp /bin/busybox "$root/bin/busybox"
+    local applet
+    for applet in $(/bin/busybox --list); do
+        case $applet in dpkg | dpkg-deb | rpm | busybox) continue ;; esac
+        [[ -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
+    done
+    rm -f "$root/bin/bash"
+    copy_programs /bin/bash /usr/bin/getent /usr/bin/dpkg
+    printf '#!/bin/sh\n# stand-in: no systemd runs in this root\nexit 0\n' >"$root/bin/systemctl"
+    chmod 755 "$root/bin/systemctl"
+    mknod -m 666 "$root/dev/null" c 1 3
+    mknod -m 444 "$root/dev/urandom" c 1 9
+}
+
+odpkg() {
+    local mode_option=()
+    [[ $dpkg_mode == chroot ]] || mode_option=(--force-script-chrootless)
+    local hook
+    hook=$(sed -n 's/^pre-invoke=//p' "$root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks" |
+        sed "s|/usr/sbin/|$root/usr/sbin/|g")
+    dpkg --root="$root" "${mode_option[@]}" --log="$root/var/log/dpkg.log" --pre-invoke="$hook" \
+        "$@" >"$work/out" 2>&1
+}
+
+# Our package, then official leofs 1.3.7, as an operator who ran 1.3.7 has it.
+with_official_137() {
+    mkdir -p "$root/var/log"
+    [[ $dpkg_mode != chroot ]] || chroot_base
+    odpkg -i "${stand_ins[@]}" "$hooks_deb" || fail "dpkg -i of our package: $(tail -3 "$work/out")" || return
+    [[ $dpkg_mode != chroot ]] || copy_programs "$root/usr/sbin/leofs-dpkg-hook"
+    [[ -f $root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks ]] || fail "no dpkg pre-invoke hook installed" || return
+    odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7: $(tail -5 "$work/out")" || return
+    [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs) == 990:990 ]] || fail "1.3.7's postinst did not run" || return
+}
+
+status_of_leofs() { dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version} ${Status}' leofs 2>/dev/null; }
+
+# Nothing changed since $status_before / $log_before (set by remember_state).
+remember_state() {
+    status_before=$(md5sum <"$root/var/lib/dpkg/status")
+    log_before=$(wc -l <"$root/var/log/dpkg.log")
+}
+nothing_changed() {
+    [[ $(md5sum <"$root/var/lib/dpkg/status") == "$status_before" ]] || fail "the dpkg status changed" || return
+    [[ $(wc -l <"$root/var/log/dpkg.log") == "$log_before" ]] || fail "dpkg ran: $(tail -2 "$root/var/log/dpkg.log")" || return
+    if grep -q 'Preparing to unpack' "$work/out"; then fail "dpkg unpacked"; return 1; fi
+    [[ $(status_of_leofs) == "1.3.7-1 install ok installed" && ! -e $root/usr/local/leofs/1.3.8 ]] ||
+        fail "leofs changed: $(status_of_leofs)" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf" ||
+        fail "1.3.7's edited config is not intact" || return
+}
+
+operator_edits_137() {
+    local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
+    sed -i 's/^log.log_level = 1/log.log_level = 3/; s|^obj_containers.path = .*|obj_containers.path = [/srv/leofs/avs]|' "$conf"
+    mkdir -p "$root/srv/leofs/avs/object" && echo data >"$root/srv/leofs/avs/object/0.avs"
+    echo 'log.log_level = 2' >"$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d/10-mine.conf"
+}
+
+ocase_edited_config_and_data_path_kept() {
+    with_official_137 || return
+    operator_edits_137
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    said "config-save: saved" || return
+    said "Processing triggers for leofs-upgrade-hooks" || return
+    # What the issue saw: dpkg deleted the edited file with 1.3.7's files.
+    [[ ! -e $root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf ]] ||
+        fail "dpkg kept 1.3.7's config: the package is not shaped like the official one" || return
+    local conf=$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edited log level is lost: $(grep log_level "$conf")" || return
+    grep -q '^obj_containers.path = \[/srv/leofs/avs\]$' "$conf" || fail "data path: $(grep obj_ "$conf")" || return
+    [[ $(owner /srv/leofs/avs) == 990:990 && $(owner /srv/leofs/avs/object/0.avs) == 990:990 ]] ||
+        fail "the custom data path is not leofs's: $(owner /srv/leofs/avs)" || return
+    [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.7 ]] || fail "the save was not removed" || return
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+    [[ $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' leofs-upgrade-hooks) == "install ok installed" ]] ||
+        fail "our package is left with its trigger pending" || return
+}
+
+ocase_registered_node_refuses() {
+    with_official_137 || return
+    operator_edits_137
+    start_epmd || return
+    start_node storage_0 || return
+    remember_state
+    if odpkg -i "$(odeb 1.3.8)"; then fail "dpkg -i with a running node went through"; return 1; fi
+    said "LeoFS nodes are running" || return
+    said "dpkg stops before it changes anything" || return
+    nothing_changed || return
+    stop_node storage_0
+}
+
+ocase_current_directory_refuses() {
+    with_official_137 || return
+    operator_edits_137
+    rm -f "$root/usr/local/leofs/current"
+    mkdir "$root/usr/local/leofs/current" && echo precious >"$root/usr/local/leofs/current/notes"
+    remember_state
+    if odpkg -i "$(odeb 1.3.8)"; then fail "dpkg -i over a current directory went through"; return 1; fi
+    said "is a real directory" || return
+    nothing_changed || return
+    [[ $(cat "$root/usr/local/leofs/current/notes") == precious ]] || fail "data lost" || return
+}
+
+ocase_stale_epmd_stopped() {
+    with_official_137 || return
+    start_epmd || return
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    said "stopped stale epmd" || return
+    if ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1; then fail "epmd still answers"; return 1; fi
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+}
+
+ocase_unrelated_runs_and_removals_untouched() {
+    with_official_137 || return
+    # Both would refuse a LeoFS upgrade; neither is an unrelated run's business.
+    rm -f "$root/usr/local/leofs/current" && mkdir "$root/usr/local/leofs/current"
+    start_epmd || return
+    start_node storage_0 || return
+    mkdir -p "$work/other/DEBIAN"
+    printf 'Package: other\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: other\n' \
+        >"$work/other/DEBIAN/control"
+    dpkg-deb -b "$work/other" "$work/other_1.0_all.deb" >/dev/null
+    odpkg -i "$work/other_1.0_all.deb" || fail "dpkg -i other: $(tail -3 "$work/out")" || return
+    if grep -q 'leofs-dpkg-hook' "$work/out"; then fail "the hook spoke: $(grep leofs-dpkg-hook "$work/out")"; return 1; fi
+    odpkg -r other || fail "dpkg -r other: $(tail -3 "$work/out")" || return
+    odpkg -r leofs || fail "dpkg -r leofs with a node running: $(tail -3 "$work/out")" || return
+    [[ -z $(status_of_leofs | grep ' installed$') ]] || fail "leofs still installed: $(status_of_leofs)" || return
+    stop_node storage_0
+}
+
+# apt with the root's apt snippet and its dpkg pre-invoke hook (as
+# DPkg::Options, since dpkg reads the host's dpkg.cfg.d).
+oapt() {
+    local hook
+    hook=$(sed -n 's/^pre-invoke=//p' "$root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks" |
+        sed "s|/usr/sbin/|$root/usr/sbin/|g")
+    local apt_script_mode=--force-script-chrootless
+    [[ $dpkg_mode != chroot ]] || apt_script_mode=--no-debsig # dpkg chroots for the scripts
+    apt_in "$@" -o "DPkg::Options::=--pre-invoke=$hook"
+}
+
+ocase_apt_edited_config_kept_and_epmd_stopped() {
+    with_official_137 || return
+    operator_edits_137
+    start_epmd || return
+    cp "$(odeb 1.3.8)" "$work/debs/leofs_1.3.8-1_all.deb"
+    oapt install ./leofs_1.3.8-1_all.deb || fail "apt-get install: $(tail -5 "$work/out")" || return
+    said "epmd: dpkg's pre-invoke hook will: stop stale epmd" || return
+    said "stopped stale epmd" || return
+    if grep -q 'would:' "$work/out"; then fail "apt's hook says 'would': $(grep would: "$work/out")"; return 1; fi
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the edited log level is lost" || return
+    [[ $(owner /srv/leofs/avs/object/0.avs) == 990:990 ]] || fail "custom data not leofs's" || return
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+}
+
+run_official_cases() {
+    build_official_debs
+    for dpkg_mode in chroot chrootless; do
+        run_case_as "$dpkg_mode" ocase_edited_config_and_data_path_kept
+        run_case_as "$dpkg_mode" ocase_registered_node_refuses
+        run_case_as "$dpkg_mode" ocase_current_directory_refuses
+        run_case_as "$dpkg_mode" ocase_stale_epmd_stopped
+        run_case_as "$dpkg_mode" ocase_unrelated_runs_and_removals_untouched
+        run_case_as "$dpkg_mode" ocase_apt_edited_config_kept_and_epmd_stopped
+    done
+}
+
+run_case_as() {
+    local mode=$1
+    shift
+    case_name="$1 ($mode)"
+    new_root
+    if "$1"; then
+        echo "ok - $case_name"
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+}
