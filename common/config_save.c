@@ -159,15 +159,16 @@ int config_save_list(int root_fd, char ***versions)
         if (!lu_version_is_name(entry->d_name))
             continue;
         char **grown = realloc(list, (size_t)(count + 1) * sizeof *grown);
-        if (!grown || !(grown[count] = strdup(entry->d_name))) {
+        if (grown)
+            list = grown;
+        if (!grown || !(list[count] = strdup(entry->d_name))) {
             for (int i = 0; i < count; i++)
-                free((grown ? grown : list)[i]);
-            free(grown ? grown : list);
+                free(list[i]);
+            free(list);
             closedir(dir);
             errno = ENOMEM;
             return -1;
         }
-        list = grown;
         count++;
     }
     closedir(dir);
