@@ -1,14 +1,21 @@
 # dpkg_official_cases.sh: sourced by dpkg_test.sh. LeoFS's OFFICIAL package
 # shape (tests/packages/make-official-deb.sh: no preinst, no conffiles in
 # 1.3.7, 1.3.8's bash postinst under set -e) upgraded with plain dpkg -i
-# and apt, our package's dpkg pre-invoke hook as installed in the root
-# (dpkg reads /etc/dpkg/dpkg.cfg.d of the host it runs on, also with
-# --root: the hook line is given with --pre-invoke, its program's path in
-# the root). Each case runs twice: dpkg chrooting into the root for the
-# maintainer scripts and triggers (the root gets a static busybox shell,
-# bash, getent, dpkg, a harmless systemctl and the libraries of these and
-# of our helper, as a minimal system has them; no /proc), and with
-# --force-script-chrootless. Uses $work, $hooks_deb, $stand_ins, case_lib.sh.
+# and apt, with our package's dpkg pre-invoke hook. Each case runs in two
+# ways. "chroot": dpkg --root=ROOT from the host, which chroots into the
+# root for the maintainer scripts and triggers (no /proc there); it reads
+# the host's /etc/dpkg/dpkg.cfg.d, so the hook line our package installed
+# in the root is given with --pre-invoke (its program's path in the root).
+# "chrootless": dpkg run inside the root as on a live system (chroot ROOT
+# dpkg --force-script-chrootless, in a private mount namespace with /proc
+# mounted): the scripts run unchrooted and dpkg reads the root's own
+# dpkg.cfg.d. (dpkg --root with --force-script-chrootless is not used for
+# these packages: the official scripts are not DPKG_ROOT-aware and would
+# act on the host's /usr/local/leofs and accounts.) The root gets what a
+# minimal system has for this: a static busybox shell and tools, bash,
+# getent, dpkg, dpkg-deb, a harmless systemctl, /dev/null, /dev/urandom,
+# and the libraries of these and of our helper.
+# Uses $work, $hooks_deb, $stand_ins and case_lib.sh.
 
 build_official_debs() {
     mkdir -p "$work/odebs"
@@ -18,50 +25,76 @@ build_official_debs() {
 }
 odeb() { echo "$work/odebs/leofs_$1-1_all.deb"; }
 
-# Copy host programs and the libraries they load into the root.
+# Copy the libraries FILE loads (as the host has them) into the root.
+copy_libraries_of() {
+    local lib
+    for lib in $(ldd "$1" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+        [[ -e $root$lib ]] || cp -L --parents "$lib" "$root"
+    done
+}
+# Copy host programs and their libraries into the root.
 copy_programs() {
-    local program lib
+    local program
     for program in "$@"; do
         cp -L --parents "$program" "$root"
-        for lib in $(ldd "$program" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-            [[ -e $root$lib ]] || cp -L --parents "$lib" "$root"
-        done
+        copy_libraries_of "$program"
     done
 }
 
 # What dpkg's chroot and the official scripts need in a root.
 chroot_base() {
     mkdir -p "$root/bin" "$root/dev" "$root/tmp" "$root/usr/bin"
+    # GNU tar for dpkg-deb; the rest of the tools from a static busybox.
+    copy_programs /bin/bash /bin/tar /usr/bin/getent /usr/bin/dpkg /usr/bin/dpkg-deb \
+        /usr/bin/dpkg-split /sbin/ldconfig
     cp /bin/busybox "$root/bin/busybox"
     local applet
     for applet in $(/bin/busybox --list); do
         case $applet in dpkg | dpkg-deb | rpm | busybox) continue ;; esac
-        [[ -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
+        [[ -e $root/bin/$applet || -e $root/usr/bin/$applet || -e $root/sbin/$applet ]] ||
+            ln -s busybox "$root/bin/$applet"
     done
-    rm -f "$root/bin/bash"
-    copy_programs /bin/bash /usr/bin/getent /usr/bin/dpkg
     printf '#!/bin/sh\n# stand-in: no systemd runs in this root\nexit 0\n' >"$root/bin/systemctl"
     chmod 755 "$root/bin/systemctl"
     mknod -m 666 "$root/dev/null" c 1 3
     mknod -m 444 "$root/dev/urandom" c 1 9
 }
 
+# The root's pre-invoke hook line, its program's path in the root.
+root_hook_line() {
+    sed -n 's/^pre-invoke=//p' "$root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks" |
+        sed "s|/usr/sbin/|$root/usr/sbin/|g"
+}
+
+# dpkg ARGS... on the root in $dpkg_mode; archive paths are host paths.
 odpkg() {
-    local mode_option=()
-    [[ $dpkg_mode == chroot ]] || mode_option=(--force-script-chrootless)
-    local hook
-    hook=$(sed -n 's/^pre-invoke=//p' "$root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks" |
-        sed "s|/usr/sbin/|$root/usr/sbin/|g")
-    dpkg --root="$root" "${mode_option[@]}" --log="$root/var/log/dpkg.log" --pre-invoke="$hook" \
-        "$@" >"$work/out" 2>&1
+    if [[ $dpkg_mode == chroot ]]; then
+        local hook=()
+        [[ ! -f $root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks ]] || hook=(--pre-invoke="$(root_hook_line)")
+        dpkg --root="$root" --log="$root/var/log/dpkg.log" "${hook[@]}" "$@" >"$work/out" 2>&1
+        return
+    fi
+    local args=() arg
+    mkdir -p "$root/debs" "$root/proc"
+    for arg in "$@"; do
+        if [[ -f $arg ]]; then
+            cp "$arg" "$root/debs/" && arg=/debs/$(basename "$arg")
+        fi
+        args+=("$arg")
+    done
+    unshare --mount --propagation private -- sh -c 'mount -t proc proc "$1/proc" && shift &&
+        exec chroot "$0" /usr/bin/dpkg --force-script-chrootless --log=/var/log/dpkg.log "$@"' \
+        "$root" "$root" "${args[@]}" >"$work/out" 2>&1
 }
 
 # Our package, then official leofs 1.3.7, as an operator who ran 1.3.7 has it.
 with_official_137() {
     mkdir -p "$root/var/log"
-    [[ $dpkg_mode != chroot ]] || chroot_base
-    odpkg -i "${stand_ins[@]}" "$hooks_deb" || fail "dpkg -i of our package: $(tail -3 "$work/out")" || return
-    [[ $dpkg_mode != chroot ]] || copy_programs "$root/usr/sbin/leofs-dpkg-hook"
+    chroot_base
+    # Our package (root-aware scripts) the same way in both modes.
+    dpkg --root="$root" --log="$root/var/log/dpkg.log" -i "${stand_ins[@]}" "$hooks_deb" \
+        >"$work/out" 2>&1 || fail "dpkg -i of our package: $(tail -3 "$work/out")" || return
+    copy_libraries_of "$root/usr/sbin/leofs-dpkg-hook"
     [[ -f $root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks ]] || fail "no dpkg pre-invoke hook installed" || return
     odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7: $(tail -5 "$work/out")" || return
     [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs) == 990:990 ]] || fail "1.3.7's postinst did not run" || return
@@ -167,15 +200,12 @@ ocase_unrelated_runs_and_removals_untouched() {
 # apt with the root's apt snippet and its dpkg pre-invoke hook (as
 # DPkg::Options, since dpkg reads the host's dpkg.cfg.d).
 oapt() {
-    local hook
-    hook=$(sed -n 's/^pre-invoke=//p' "$root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks" |
-        sed "s|/usr/sbin/|$root/usr/sbin/|g")
-    local apt_script_mode=--force-script-chrootless
-    [[ $dpkg_mode != chroot ]] || apt_script_mode=--no-debsig # dpkg chroots for the scripts
-    apt_in "$@" -o "DPkg::Options::=--pre-invoke=$hook"
+    local apt_script_mode=--no-debsig # not chrootless: dpkg chroots for the official scripts
+    apt_in "$@" -o "DPkg::Options::=--pre-invoke=$(root_hook_line)"
 }
 
 ocase_apt_edited_config_kept_and_epmd_stopped() {
+    [[ $dpkg_mode == chroot ]] || { echo "skip - apt drives dpkg --root from the host: chroot mode only"; return 0; }
     with_official_137 || return
     operator_edits_137
     start_epmd || return
