@@ -105,22 +105,23 @@ static int remove_tree(int dir_fd, const char *name, int depth)
     return r;
 }
 
-/* DIR (a path inside the root) as a root-owned directory, made MODE when
- * missing. -1 with errno; EPERM when it is there but not root's. */
+/* DIR (a path inside the root) as a root-owned directory no one else can
+ * write to, made MODE when missing (a root-owned symlink to one is fine).
+ * -1 with errno; EPERM when it is there but not root's alone. */
 static int root_dir(int root_fd, const char *dir, mode_t mode)
 {
-    const char *name;
-    int parent = root_open_parent(root_fd, dir, &name);
-    if (parent < 0)
-        return -1;
-    if (mkdirat(parent, name, mode) < 0 && errno != EEXIST) {
+    int fd = root_open(root_fd, dir, O_RDONLY | O_DIRECTORY, ROOT_FOLLOW_TRUSTED, 0);
+    if (fd < 0 && errno == ENOENT) {
+        const char *name;
+        int parent = root_open_parent(root_fd, dir, &name);
+        if (parent < 0)
+            return -1;
+        if (mkdirat(parent, name, mode) == 0 || errno == EEXIST)
+            fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int saved = errno;
         close(parent);
         errno = saved;
-        return -1;
     }
-    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    close(parent);
     struct stat st;
     if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))) {
         close(fd);
@@ -335,7 +336,16 @@ enum lu_status step_config_save(struct lu_context *ctx)
     struct save_job job = {.ctx = ctx, .step = step, .new_fd = -1};
     char temp[128];
     snprintf(temp, sizeof temp, ".new-%s", version);
-    int parent = root_dir(ctx->root_fd, SAVE_PARENT, 0755);
+    /* /var/lib is there in any root dpkg works on; made like it when not. */
+    int parent = -1;
+    static const char *const parents[] = {"/var", "/var/lib", SAVE_PARENT};
+    for (size_t i = 0; i < 3; i++) {
+        if (parent >= 0)
+            close(parent);
+        parent = root_dir(ctx->root_fd, parents[i], 0755);
+        if (parent < 0)
+            break;
+    }
     int home = parent >= 0 ? root_dir(ctx->root_fd, CONFIG_SAVE_HOME, 0700) : -1;
     if (home < 0) {
         int saved = errno;

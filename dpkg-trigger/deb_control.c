@@ -200,6 +200,7 @@ static int tar_find_control(struct stream *s, char **text, size_t *length)
             *text = malloc((size_t)size + 1);
             if (!*text || stream_exact(s, *text, (size_t)size) < 0) {
                 free(*text);
+                *text = NULL;
                 return -1;
             }
             (*text)[size] = '\0';
