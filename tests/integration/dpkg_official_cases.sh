@@ -82,9 +82,10 @@ odpkg() {
         fi
         args+=("$arg")
     done
-    unshare --mount --propagation private -- sh -c 'mount -t proc proc "$1/proc" && shift &&
-        exec chroot "$0" /usr/bin/dpkg --force-script-chrootless --log=/var/log/dpkg.log "$@"' \
-        "$root" "$root" "${args[@]}" >"$work/out" 2>&1
+    # ${no_proc:-}: as dpkg run in a chroot nobody mounted /proc in.
+    unshare --mount --propagation private -- sh -c '[ -n "$1" ] || mount -t proc proc "$0/proc" &&
+        shift && exec chroot "$0" /usr/bin/dpkg --force-script-chrootless \
+        --log=/var/log/dpkg.log "$@"' "$root" "${no_proc:-}" "${args[@]}" >"$work/out" 2>&1
 }
 
 # Our package, then official leofs 1.3.7, as an operator who ran 1.3.7 has it.
@@ -197,6 +198,30 @@ ocase_unrelated_runs_and_removals_untouched() {
     stop_node storage_0
 }
 
+# Without /proc the hook cannot tell what the run installs: it blocks
+# nothing, says so, and saves the installed LeoFS's configs in case.
+ocase_no_proc_fails_safe() {
+    [[ $dpkg_mode == chrootless ]] || { echo "skip - dpkg --root runs hooks on the host, with /proc"; return 0; }
+    with_official_137 || return
+    operator_edits_137
+    no_proc=1 odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8 without /proc: $(tail -5 "$work/out")" || return
+    said "cannot tell which archives this dpkg run installs (/proc is not mounted)" || return
+    said "config-save: saved" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the edited log level is lost" || return
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+}
+
+# Our package removed (its dpkg.cfg.d file stays, a conffile): dpkg still works.
+ocase_our_package_removed() {
+    with_official_137 || return
+    odpkg -r leofs-upgrade-hooks || fail "dpkg -r leofs-upgrade-hooks: $(tail -3 "$work/out")" || return
+    [[ -f $root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks && ! -e $root/usr/sbin/leofs-dpkg-hook ]] ||
+        fail "expected the hook line to stay without its program" || return
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8 after our removal: $(tail -3 "$work/out")" || return
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+}
+
 # apt with the root's apt snippet and its dpkg pre-invoke hook (as
 # DPkg::Options, since dpkg reads the host's dpkg.cfg.d).
 oapt() {
@@ -229,6 +254,8 @@ run_official_cases() {
         run_case_as "$dpkg_mode" ocase_stale_epmd_stopped
         run_case_as "$dpkg_mode" ocase_unrelated_runs_and_removals_untouched
         run_case_as "$dpkg_mode" ocase_apt_edited_config_kept_and_epmd_stopped
+        run_case_as "$dpkg_mode" ocase_no_proc_fails_safe
+        run_case_as "$dpkg_mode" ocase_our_package_removed
     done
 }
 
