@@ -323,6 +323,9 @@ enum lu_status step_config_save(struct lu_context *ctx)
     const char *version = ctx->layout.version;
     if (!version)
         return step_finish(step, LU_STATUS_SKIPPED, "no LeoFS version is installed");
+    if (!policy_step_enabled(&ctx->policy, STEP_TAKEOVER))
+        return step_finish(step, LU_STATUS_SKIPPED, "the configuration takeover is turned off in "
+                           "%s: nothing would read a save", ctx->policy.source);
     if (ctx->layout.global_config)
         return step_finish(step, LU_STATUS_SKIPPED, "persistent configuration (GLOBAL_CONFIG=yes): "
                            "the nodes' files are under %s, which no upgrade replaces",

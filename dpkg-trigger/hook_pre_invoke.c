@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,20 @@ static void archives_free(struct archives *found)
     free(found->items);
 }
 
+/* Has the installed package P its version dir (nothing to save without)? */
+static bool version_dir_there(struct hook *hook, const struct lu_package *p)
+{
+    char path[4400];
+    struct stat st;
+    const char *root = strcmp(hook->location.root, "/") == 0 ? "" : hook->location.root;
+    snprintf(path, sizeof path, "%s/usr/local/leofs/%s", root, p->version);
+    bool there = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!there)
+        hook_log(hook, LU_LOG_DEBUG, "%s %s has no dir %s: nothing to save", p->name, p->version,
+                 path);
+    return there;
+}
+
 /* Save the node configuration of each LeoFS version on disk in PACKAGES
  * but NEW_VERSION. */
 static int save_old_configs(struct hook *hook, const struct lu_package_list *packages,
@@ -114,7 +129,7 @@ static int save_old_configs(struct hook *hook, const struct lu_package_list *pac
     for (size_t i = 0; i < packages->count && status == LU_OUTCOME_OK; i++) {
         const struct lu_package *p = &packages->items[i];
         if (p->state == LU_PACKAGE_ADDED || !*p->version ||
-            (new_version && strcmp(p->version, new_version) == 0))
+            (new_version && strcmp(p->version, new_version) == 0) || !version_dir_there(hook, p))
             continue;
         struct lu_request request = hook_request(hook);
         status = lu_run_save(&request, p->version, NULL);

@@ -92,10 +92,11 @@ odpkg() {
 with_official_137() {
     mkdir -p "$root/var/log"
     chroot_base
+    [[ -x $work/hooks-x/usr/sbin/leofs-dpkg-hook ]] || dpkg-deb -x "$hooks_deb" "$work/hooks-x"
+    copy_libraries_of "$work/hooks-x/usr/sbin/leofs-dpkg-hook"
     # Our package (root-aware scripts) the same way in both modes.
     dpkg --root="$root" --log="$root/var/log/dpkg.log" -i "${stand_ins[@]}" "$hooks_deb" \
         >"$work/out" 2>&1 || fail "dpkg -i of our package: $(tail -3 "$work/out")" || return
-    copy_libraries_of "$root/usr/sbin/leofs-dpkg-hook"
     [[ -f $root/etc/dpkg/dpkg.cfg.d/leofs-upgrade-hooks ]] || fail "no dpkg pre-invoke hook installed" || return
     odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7: $(tail -5 "$work/out")" || return
     [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs) == 990:990 ]] || fail "1.3.7's postinst did not run" || return
@@ -198,6 +199,30 @@ ocase_unrelated_runs_and_removals_untouched() {
     stop_node storage_0
 }
 
+# A data path the ownership step must refuse (a system dir): the trigger
+# fails loudly with the command to run, instead of a warning and exit 0.
+ocase_data_left_to_root_fails_loudly() {
+    with_official_137 || return
+    sed -i 's|^obj_containers.path = .*|obj_containers.path = [/srv]|' \
+        "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf"
+    mkdir -p "$root/srv"
+    if odpkg -i "$(odeb 1.3.8)"; then fail "dpkg -i went through with data left to root"; return 1; fi
+    said "refusing to change the owner of system directory /srv" || return
+    said "were not given all their dirs (see above).*run: leofs-upgrade.* post 1.3.8" || return
+    [[ $(owner /srv) == 0:0 ]] || fail "/srv was given away" || return
+    local ours
+    ours=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' leofs-upgrade-hooks)
+    [[ $ours == *half-configured || $ours == *triggers-pending ]] || fail "our package is $ours" || return
+    # The operator points the node at a dir of its own; dpkg --configure -a finishes.
+    sed -i 's|^obj_containers.path = .*|obj_containers.path = [/srv/leofs]|' \
+        "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf"
+    mkdir -p "$root/srv/leofs"
+    odpkg --configure -a || fail "dpkg --configure -a: $(tail -3 "$work/out")" || return
+    [[ $(owner /srv/leofs) == 990:990 && $(owner /srv) == 0:0 ]] || fail "owners after the fix: $(tail -3 "$work/out")" || return
+    [[ $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' leofs-upgrade-hooks) == "install ok installed" ]] ||
+        fail "our package is not configured after the fix" || return
+}
+
 # Without /proc the hook cannot tell what the run installs: it blocks
 # nothing, says so, and saves the installed LeoFS's configs in case.
 ocase_no_proc_fails_safe() {
@@ -254,6 +279,7 @@ run_official_cases() {
         run_case_as "$dpkg_mode" ocase_stale_epmd_stopped
         run_case_as "$dpkg_mode" ocase_unrelated_runs_and_removals_untouched
         run_case_as "$dpkg_mode" ocase_apt_edited_config_kept_and_epmd_stopped
+        run_case_as "$dpkg_mode" ocase_data_left_to_root_fails_loudly
         run_case_as "$dpkg_mode" ocase_no_proc_fails_safe
         run_case_as "$dpkg_mode" ocase_our_package_removed
     done
