@@ -123,6 +123,7 @@ operator_edits_137() {
     local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
     sed -i 's/^log.log_level = 1/log.log_level = 3/; s|^obj_containers.path = .*|obj_containers.path = [/srv/leofs/avs]|' "$conf"
     mkdir -p "$root/srv/leofs/avs/object" && echo data >"$root/srv/leofs/avs/object/0.avs"
+    mkdir -p "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d"
     echo 'log.log_level = 2' >"$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d/10-mine.conf"
 }
 
@@ -226,7 +227,6 @@ ocase_data_left_to_root_fails_loudly() {
 # Without /proc the hook cannot tell what the run installs: it blocks
 # nothing, says so, and saves the installed LeoFS's configs in case.
 ocase_no_proc_fails_safe() {
-    [[ $dpkg_mode == chrootless ]] || { echo "skip - dpkg --root runs hooks on the host, with /proc"; return 0; }
     with_official_137 || return
     operator_edits_137
     no_proc=1 odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8 without /proc: $(tail -5 "$work/out")" || return
@@ -247,6 +247,38 @@ ocase_our_package_removed() {
     [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
 }
 
+# dpkg --root --force-script-chrootless itself (scripts on the host with
+# DPKG_ROOT): only with packages whose scripts are root-aware, here none,
+# and without conffiles as LeoFS 1.3.7's own (make-leofs-deb.sh with
+# LEOFS_DEB_CONFFILES=no); the pre-invoke hook saves and refuses alike.
+case_pre_invoke_with_root_aware_packages() {
+    mkdir -p "$work/plain" "$root/var/log"
+    LEOFS_DEB_CONFFILES=no sh "$source/tests/packages/make-leofs-deb.sh" "$work/plain" 1.3.7 >/dev/null &&
+        LEOFS_DEB_CONFFILES=no sh "$source/tests/packages/make-leofs-deb.sh" "$work/plain" 1.3.8 >/dev/null ||
+        fail "cannot build the test debs" || return
+    dpkg_in -i "${stand_ins[@]}" "$hooks_deb" || fail "dpkg -i of our package: $(tail -3 "$work/out")" || return
+    local hook
+    hook=$(root_hook_line)
+    dpkg_in --pre-invoke="$hook" -i "$work/plain/leofs_1.3.7-1_all.deb" || fail "dpkg -i 1.3.7: $(tail -3 "$work/out")" || return
+    operator_edits_137
+    start_epmd || return
+    start_node storage_0 || return
+    remember_state
+    if dpkg_in --pre-invoke="$hook" -i "$work/plain/leofs_1.3.8-1_all.deb"; then
+        fail "dpkg -i with a running node went through"
+        return 1
+    fi
+    said "LeoFS nodes are running" || return
+    nothing_changed || return
+    stop_node storage_0
+    dpkg_in --pre-invoke="$hook" -i "$work/plain/leofs_1.3.8-1_all.deb" || fail "dpkg -i 1.3.8: $(tail -3 "$work/out")" || return
+    said "stopped stale epmd" || return
+    [[ ! -e $root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf ]] || fail "dpkg kept the old config" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the edited log level is lost" || return
+    [[ $(owner /srv/leofs/avs/object/0.avs) == 990:990 ]] || fail "custom data not leofs's" || return
+}
+
 # apt with the root's apt snippet and its dpkg pre-invoke hook (as
 # DPkg::Options, since dpkg reads the host's dpkg.cfg.d).
 oapt() {
@@ -255,7 +287,6 @@ oapt() {
 }
 
 ocase_apt_edited_config_kept_and_epmd_stopped() {
-    [[ $dpkg_mode == chroot ]] || { echo "skip - apt drives dpkg --root from the host: chroot mode only"; return 0; }
     with_official_137 || return
     operator_edits_137
     start_epmd || return
@@ -278,11 +309,14 @@ run_official_cases() {
         run_case_as "$dpkg_mode" ocase_current_directory_refuses
         run_case_as "$dpkg_mode" ocase_stale_epmd_stopped
         run_case_as "$dpkg_mode" ocase_unrelated_runs_and_removals_untouched
-        run_case_as "$dpkg_mode" ocase_apt_edited_config_kept_and_epmd_stopped
         run_case_as "$dpkg_mode" ocase_data_left_to_root_fails_loudly
-        run_case_as "$dpkg_mode" ocase_no_proc_fails_safe
         run_case_as "$dpkg_mode" ocase_our_package_removed
     done
+    # apt drives dpkg --root from the host: dpkg chroots for the scripts.
+    dpkg_mode=chroot run_case_as chroot ocase_apt_edited_config_kept_and_epmd_stopped
+    # Only dpkg running inside the root can lack /proc (hooks of dpkg --root run on the host).
+    dpkg_mode=chrootless run_case_as chrootless ocase_no_proc_fails_safe
+    run_case_as "--root --force-script-chrootless" case_pre_invoke_with_root_aware_packages
 }
 
 run_case_as() {
