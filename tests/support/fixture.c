@@ -17,6 +17,7 @@ static char root[4096];
 static struct lu_report *last_report;
 static char *log_text;
 static size_t log_length;
+static bool proc_hidden; /* by fixture_hide_proc */
 
 const char *fixture_root(void)
 {
@@ -48,6 +49,9 @@ static int unlock_entry(const char *path, const struct stat *st, int type, struc
 
 void fixture_cleanup(void)
 {
+    /* LeakSanitizer reads /proc when the test process ends. */
+    if (proc_hidden && umount2("/proc", MNT_DETACH) == 0)
+        proc_hidden = false;
     lu_report_free(last_report);
     last_report = NULL;
     if (!root[0])
@@ -59,6 +63,7 @@ void fixture_cleanup(void)
 
 void fixture_hide_proc(void)
 {
+    proc_hidden = true;
     cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
     cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "%s", strerror(errno));
     cr_assert_eq(mount("none", "/proc", "tmpfs", 0, "mode=0755"), 0, "%s", strerror(errno));

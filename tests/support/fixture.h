@@ -20,7 +20,8 @@ void fixture_cleanup(void);
 
 /* Hide /proc from this test process, as in the chroot dpkg runs maintainer
  * scripts in: a private mount namespace with an empty tmpfs on /proc (and
- * mounts made in the test stay private to it). */
+ * mounts made in the test stay private to it). fixture_cleanup shows it
+ * again. */
 void fixture_hide_proc(void);
 
 /* "<root><path>" in a static rotating buffer. */
