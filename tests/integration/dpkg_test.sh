@@ -114,7 +114,7 @@ case_running_node_refuses_then_lone_epmd_is_stopped() {
         fail "state changed: $(installed_version)" || return
     [[ -f $root/usr/local/leofs/1.3.7/leo_storage/bin/leo_storage ]] || fail "1.3.7 files lost" || return
     stop_node storage_0
-    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i after stopping the node: $(tail -3 "$work/out")" || return
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i after stopping the node: $(tail -8 "$work/out")" || return
     said "stopped stale epmd" || return
     if ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1; then fail "epmd still answers"; return 1; fi
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
