@@ -6,6 +6,7 @@
  * Post runs every step even when one fails: they are independent, and each
  * failure is reported with what to do. */
 #define _GNU_SOURCE
+#include "config_save.h"
 #include "context.h"
 #include "fault.h"
 #include "label.h"
@@ -249,4 +250,15 @@ enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *fr
     alone.old_version = from_version;
     alone.new_version = to_version;
     return run_phase(&alone, "takeover", takeover_steps, to_version, report);
+}
+
+static void save_steps(struct lu_context *ctx)
+{
+    step_config_save(ctx);
+}
+
+enum lu_outcome lu_run_save(const struct lu_request *request, const char *version,
+                            struct lu_report **report)
+{
+    return run_phase(request, "save", save_steps, version, report);
 }

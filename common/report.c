@@ -106,6 +106,14 @@ struct lu_step *step_begin(struct lu_context *ctx, const char *name)
     return step;
 }
 
+/* How a dry run's lines begin: the request's label, else "would: ". */
+static const char *dry_run_prefix(const struct lu_context *ctx)
+{
+    if (!ctx->dry_run)
+        return "";
+    return ctx->request->dry_run_label ? ctx->request->dry_run_label : "would: ";
+}
+
 void step_change(struct lu_step *step, const char *format, ...)
 {
     va_list args;
@@ -123,8 +131,8 @@ void step_change(struct lu_step *step, const char *format, ...)
     step->changes = grown;
     step->changes[step->public.change_count++] = line;
     step->public.changes = (const char *const *)step->changes;
-    lu_log(step->ctx, LU_LOG_DETAIL, "%s: %s%s", step->public.name,
-           step->ctx->dry_run ? "would: " : "", line);
+    lu_log(step->ctx, LU_LOG_DETAIL, "%s: %s%s", step->public.name, dry_run_prefix(step->ctx),
+           line);
 }
 
 void step_note(struct lu_step *step, enum lu_level level, const char *format, ...)
@@ -169,7 +177,7 @@ enum lu_status step_finish(struct lu_step *step, enum lu_status status, const ch
                               ? LU_LOG_INFO
                               : LU_LOG_DETAIL;
     lu_log(step->ctx, level, "%s: %s%s", step->public.name,
-           status == LU_STATUS_WOULD_CHANGE ? "would: " : "", step->public.message);
+           status == LU_STATUS_WOULD_CHANGE ? dry_run_prefix(step->ctx) : "", step->public.message);
     return status;
 }
 

@@ -14,7 +14,10 @@
  * but for .rpmsave (rpm -U renames an edited config file of the erased
  * package) is read from there; when it is gone entirely it was not edited
  * (rpm erases unedited ones), so the new shipped file stands in for it and
- * only the data paths are carried over.
+ * only the data paths are carried over. A copy saved before the package
+ * manager unpacked (config_save.h: dpkg deletes LeoFS's official .debs'
+ * unmarked config files) is preferred to all of these, and removed once
+ * the takeover from that version succeeded.
  *
  * Nothing is lost: the new shipped file is kept as <name>.leofs-dist
  * before the merged file replaces it atomically with the same owner and
@@ -26,6 +29,7 @@
  * for that node. */
 #define _GNU_SOURCE
 #include "atomicfile.h"
+#include "config_save.h"
 #include "confdoc.h"
 #include "context.h"
 #include "fault.h"
@@ -51,6 +55,7 @@ struct side {
     struct stat st;
     bool present;
     const char *suffix; /* which file it came from: "" or ".rpmsave"... */
+    const char *dir;    /* the dir it came from, for messages */
 };
 
 struct node_file {
@@ -75,6 +80,8 @@ struct node_job {
     char *old_version_dir, *old_node_dir;
     char *old_etc, *new_etc;
     int old_etc_fd, new_etc_fd;
+    int saved_fd;           /* the node's save (config_save.h), -1 when none */
+    char *saved_dir;
     struct node_file files[2];
     char error[1024];
 };
@@ -152,6 +159,7 @@ static int read_side(struct node_job *job, int dir_fd, const char *dir, const ch
     } else {
         side->present = true;
         side->suffix = suffix;
+        side->dir = dir;
         r = 0;
     }
     if (fd >= 0)
@@ -173,7 +181,7 @@ static int parse_side(struct node_job *job, const struct side *side, const char 
 {
     char full[128];
     snprintf(full, sizeof full, "%s%s", file->name, side->suffix ? side->suffix : "");
-    char *path = path_join(dir, full);
+    char *path = path_join(side->dir ? side->dir : dir, full);
     int r = confdoc_parse(side->text, side->length, lu_display_path(job->ctx, path ? path : full),
                           file->syntax, doc, job->error, sizeof job->error);
     free(path);
@@ -196,6 +204,8 @@ static int prepare_file(struct node_job *job, struct node_file *file)
     }
     file->pm_kept = has_sibling(job->new_etc_fd, file->name, ".rpmnew") ||
                     has_sibling(job->new_etc_fd, file->name, ".dpkg-dist");
+    if (read_side(job, job->saved_fd, job->saved_dir, file->name, "", &file->old) < 0)
+        return -1;
     for (size_t i = 0; i < 2 && !file->old.present; i++)
         if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &file->old) < 0)
             return -1;
@@ -324,6 +334,9 @@ static void job_free(struct node_job *job)
         close(job->old_etc_fd);
     if (job->new_etc_fd >= 0)
         close(job->new_etc_fd);
+    if (job->saved_fd >= 0)
+        close(job->saved_fd);
+    free(job->saved_dir);
     free(job->old_node_dir);
     free(job->old_etc);
     free(job->new_etc);
@@ -355,11 +368,17 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
     struct node_job job = {
         .ctx = ctx, .step = step, .node = node, .old_version = old_version,
         .new_version = ctx->layout.version, .old_version_dir = old_version_dir,
-        .old_etc_fd = -1, .new_etc_fd = -1,
+        .old_etc_fd = -1, .new_etc_fd = -1, .saved_fd = -1,
     };
     enum node_outcome outcome = NODE_SAME;
     job.old_node_dir = path_join(old_version_dir, node->dir);
+    job.saved_fd = config_save_open_node(ctx->root_fd, old_version, node->dir);
+    if (job.saved_fd >= 0 && asprintf(&job.saved_dir, CONFIG_SAVE_HOME "/%s/%s", old_version,
+                                      node->dir) < 0)
+        job.saved_dir = NULL;
     int probe = root_open(ctx->root_fd, job.old_node_dir, O_PATH | O_DIRECTORY, 0, 0);
+    if (probe < 0 && job.saved_fd >= 0 && job.saved_dir)
+        probe = dup(job.saved_fd); /* the package manager removed the old dir: its save is left */
     if (!node->present || probe < 0) {
         if (probe >= 0)
             close(probe);
@@ -370,7 +389,7 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
             step_note(step, LU_LOG_DETAIL, "%s: LeoFS %s left no node dir (the package manager "
                       "removes one it shipped unedited): LeoFS %s's settings stay as shipped",
                       node->dir, old_version, job.new_version);
-        free(job.old_node_dir);
+        job_free(&job);
         return NODE_ABSENT;
     }
     close(probe);
@@ -443,24 +462,44 @@ done:
     return outcome;
 }
 
-/* The version to take over from: the request's, else the newest older one. */
+static bool listed(char **list, int count, const char *version)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(list[i], version) == 0)
+            return true;
+    return false;
+}
+
+/* The newest version of LIST older than NEW_VERSION, or BEST. */
+static const char *newest_older(char **list, int count, const char *new_version,
+                                const char *best)
+{
+    for (int i = 0; i < count; i++)
+        if (lu_version_compare(list[i], new_version) < 0 &&
+            (!best || lu_version_compare(list[i], best) > 0))
+            best = list[i];
+    return best;
+}
+
+/* The version to take over from: the request's, else the newest older one,
+ * counting versions whose dir is gone but whose save (config_save.h) is left. */
 static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
     const char *wanted = ctx->request->old_version;
-    char **versions;
+    char **versions, **saved = NULL;
     int count = layout_list_versions(ctx->root_fd, &versions);
-    char *old = NULL;
     if (count < 0) {
         snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
                  strerror(errno));
         return NULL;
     }
+    int saved_count = config_save_list(ctx->root_fd, &saved);
+    if (saved_count < 0)
+        saved_count = 0;
+    char *old = NULL;
     if (wanted) {
-        bool found = false;
-        for (int i = 0; i < count; i++)
-            found = found || strcmp(versions[i], wanted) == 0;
-        if (!found)
+        if (!listed(versions, count, wanted) && !listed(saved, saved_count, wanted))
             snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
                      wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
         else if (lu_version_compare(wanted, new_version) >= 0)
@@ -469,13 +508,15 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
         else
             old = strdup(wanted);
     } else {
-        for (int i = count; i-- > 0 && !old;)
-            if (lu_version_compare(versions[i], new_version) < 0)
-                old = strdup(versions[i]);
-        if (!old)
+        const char *best = newest_older(versions, count, new_version, NULL);
+        best = newest_older(saved, saved_count, new_version, best);
+        if (best)
+            old = strdup(best);
+        else
             snprintf(why, why_size, "no LeoFS version older than %s under %s: nothing to take "
                      "over", new_version, lu_display_path(ctx, LEOFS_HOME));
     }
+    layout_free_versions(saved, saved_count);
     layout_free_versions(versions, count);
     return old;
 }
@@ -514,6 +555,21 @@ enum lu_status step_takeover(struct lu_context *ctx)
         }
     }
     fclose(summary);
+    /* Taken over: the save of OLD is no longer needed. */
+    int save_probe = -1;
+    for (int i = 0; i < LEOFS_NODE_COUNT && save_probe < 0; i++)
+        save_probe = config_save_open_node(ctx->root_fd, old, ctx->layout.nodes[i].dir);
+    if (save_probe >= 0) {
+        close(save_probe);
+        if (ctx->dry_run || failed)
+            ;
+        else if (config_save_remove(ctx->root_fd, old) == 0)
+            step_change(step, "removed the copy of LeoFS %s's configuration saved before the "
+                        "upgrade (%s/%s)", old, lu_display_path(ctx, CONFIG_SAVE_HOME), old);
+        else
+            step_note(step, LU_LOG_WARNING, "cannot remove %s/%s: %s", lu_display_path(ctx,
+                      CONFIG_SAVE_HOME), old, strerror(errno));
+    }
     size_t length = text ? strlen(text) : 0;
     if (length >= 2)
         text[length - 2] = '\0'; /* the last "; " */

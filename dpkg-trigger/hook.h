@@ -19,6 +19,7 @@ struct hook {
     const char *names;             /* package names that count as LeoFS */
     const char *package;           /* --package, else DPKG_MAINTSCRIPT_PACKAGE */
     bool names_given;              /* --packages was given */
+    const char *dry_run_label;     /* for a dry run's change lines, NULL: "would: " */
     struct lu_log_sink sink;
 };
 
@@ -31,6 +32,11 @@ int hook_trigger(struct hook *hook);
 /* apt's DPkg::Pre-Install-Pkgs, protocol version 3 on IN: the pre phase as
  * a dry run for the whole transaction; non-zero makes apt stop before dpkg. */
 int hook_apt(struct hook *hook, FILE *in);
+
+/* dpkg's pre-invoke hook (DPKG_HOOK_ACTION install or unpack): the pre
+ * phase for the LeoFS archives on the parent dpkg's command line, then
+ * the old version's configuration saved; non-zero makes dpkg stop. */
+int hook_pre_invoke(struct hook *hook);
 
 /* The transaction as the packages step sees it: every entry of LIST
  * called NAME is replaced, and NAME at Debian version VERSION (NULL:

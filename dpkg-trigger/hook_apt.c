@@ -2,8 +2,9 @@
  * DPkg::Pre-Install-Pkgs command (protocol version 3) before it starts
  * dpkg. When the transaction unpacks a LeoFS package, the core's pre phase
  * runs as a dry run over the whole transaction, so that apt stops with a
- * clear message instead of half an upgrade; the preinst then does the
- * real thing. Transactions without LeoFS cost reading apt's input. */
+ * clear message instead of half an upgrade; dpkg's pre-invoke hook (and a
+ * preinst of ours) then does the real thing when dpkg unpacks, which is
+ * what the changes it lists say. Transactions without LeoFS cost reading apt's input. */
 #define _GNU_SOURCE
 #include "apt_hook_input.h"
 #include "hook.h"
@@ -92,6 +93,9 @@ static int check_transaction(struct hook *hook, const struct apt_hook_input *inp
     }
     if (unpack->old_version)
         dpkg_view_upstream(unpack->old_version, old_upstream, sizeof old_upstream);
+    /* The checks are a dry run here; dpkg's pre-invoke hook makes the changes
+     * (the epmd stop, the config save) when dpkg unpacks. */
+    hook->dry_run_label = "dpkg's pre-invoke hook will: ";
     int status = hook_run_pre(hook, &packages, old_upstream, new_upstream, true);
     if (status != LU_OUTCOME_OK) {
         char root[4200];

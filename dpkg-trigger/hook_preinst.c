@@ -1,7 +1,9 @@
 /* hook_preinst.c: leofs-dpkg-hook preinst, run from a LeoFS package's
  * preinst ("install [OLD NEW]" or "upgrade OLD NEW") before dpkg unpacks
- * it. Runs the core's pre phase: a refusal exits non-zero, so dpkg unwinds
- * and the old version stays as it was. */
+ * it. Runs the core's pre phase, then saves the old version's node
+ * configuration (which dpkg deletes unless the package marks it as
+ * conffiles): a refusal exits non-zero, so dpkg unwinds and the old
+ * version stays as it was. */
 #define _GNU_SOURCE
 #include "hook.h"
 
@@ -54,6 +56,11 @@ int hook_preinst(struct hook *hook, int argc, char **argv)
     }
 
     status = hook_run_pre(hook, &packages, old_upstream, new_upstream, false);
+    if (status == LU_OUTCOME_OK && *old_upstream && strcmp(old_upstream, new_upstream) != 0) {
+        /* dpkg deletes the old package's config files that are no conffiles. */
+        struct lu_request request = hook_request(hook);
+        status = lu_run_save(&request, old_upstream, NULL);
+    }
     if (status != LU_OUTCOME_OK) {
         char root[4200];
         hook_log(hook, LU_LOG_ERROR,

@@ -2,10 +2,14 @@
  * when dpkg activates the file trigger on /usr/local/leofs: after a LeoFS
  * package's files are unpacked, and also after one is removed. Runs the
  * core's post phase for the newest LeoFS version installed; when none is,
- * there is nothing to repair. */
+ * there is nothing to repair. A step that could not take over a config,
+ * or dirs left root-owned, make it exit non-zero with the command to run:
+ * dpkg then leaves the trigger pending instead of a node that cannot
+ * start. */
 #define _GNU_SOURCE
 #include "hook.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,8 +33,21 @@ int hook_trigger(struct hook *hook)
     } else {
         struct lu_request request = hook_request(hook);
         request.new_version = newest;
-        status = lu_run_post(&request, NULL);
-        if (status != LU_OUTCOME_OK) {
+        struct lu_report *report = NULL;
+        status = lu_run_post(&request, &report);
+        /* Data left root-owned is a failure here: the nodes would not start. */
+        const struct lu_step_report *owners = report ? lu_report_find(report, "ownership") : NULL;
+        bool data_left = owners && owners->status == LU_STATUS_WARNING;
+        lu_report_free(report);
+        if (status == LU_OUTCOME_OK && data_left) {
+            char root[4200];
+            hook_log(hook, LU_LOG_ERROR,
+                     "LeoFS %s's nodes were not given all their dirs (see above): they would not "
+                     "start as their runner user; fix what is said above, then run: "
+                     "leofs-upgrade%s post %s (or dpkg --configure -a)",
+                     newest, hook_root_option(hook, root, sizeof root), newest);
+            status = LU_OUTCOME_FAILED;
+        } else if (status != LU_OUTCOME_OK) {
             char root[4200];
             hook_log(hook, LU_LOG_ERROR,
                      "repairs after installing LeoFS %s did not all succeed (%s): fix what is "

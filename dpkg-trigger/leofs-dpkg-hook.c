@@ -1,6 +1,7 @@
 /* leofs-dpkg-hook.c: the dpkg and apt side of leofs-upgrade-hooks. It runs
- * the upgrade core from a LeoFS package's preinst, from our package's file
- * trigger on /usr/local/leofs, and from apt's DPkg::Pre-Install-Pkgs, and
+ * the upgrade core from dpkg's pre-invoke hook, a LeoFS package's preinst,
+ * our package's file trigger on /usr/local/leofs and apt's
+ * DPkg::Pre-Install-Pkgs, and
  * reads the dpkg status database of the root it runs for (DPKG_ROOT and
  * DPKG_ADMINDIR as dpkg sets them for maintainer scripts, or options).
  * Exit status 0: done or safe; anything else stops dpkg or apt. */
@@ -20,6 +21,7 @@ static void usage(FILE *out)
             "Usage: " HOOK_PROGRAM " [OPTION]... preinst ACTION [OLD-VERSION [NEW-VERSION]]\n"
             "       " HOOK_PROGRAM " [OPTION]... trigger [TRIGGER]...\n"
             "       " HOOK_PROGRAM " [OPTION]... apt-hook < apt's version 3 hook input\n"
+            "       " HOOK_PROGRAM " [OPTION]... pre-invoke\n"
             "Make dpkg and apt upgrades of LeoFS safe (see leofs-dpkg-hook(8)).\n"
             "\n"
             "  preinst   from a LeoFS package's preinst with its arguments: refuse an unsafe\n"
@@ -27,6 +29,8 @@ static void usage(FILE *out)
             "  trigger   from the postinst on the /usr/local/leofs trigger: the repairs after\n"
             "            the new files are in place (current symlink, cookie, ownership...)\n"
             "  apt-hook  from apt's DPkg::Pre-Install-Pkgs: check the whole transaction\n"
+            "  pre-invoke  from dpkg's pre-invoke hook: for a run that installs LeoFS,\n"
+            "            refuse an unsafe upgrade, stop a stale epmd, save the old configs\n"
             "\n"
             "Options:\n"
             "  -r, --root DIR       the root dpkg works on (default: DPKG_ROOT, else /)\n"
@@ -59,6 +63,7 @@ struct lu_request hook_request(struct hook *hook)
         .progress = isatty(STDERR_FILENO), /* dpkg's or apt's output is someone's terminal */
         .log = lu_log_to_sink,
         .log_data = &hook->sink,
+        .dry_run_label = hook->dry_run_label,
     };
     return request;
 }
@@ -119,7 +124,7 @@ int main(int argc, char **argv)
     if (!hook.location.root)
         hook.location.root = "/";
     if (optind >= argc) {
-        fprintf(stderr, HOOK_PROGRAM ": no mode given: use preinst, trigger or apt-hook (see "
+        fprintf(stderr, HOOK_PROGRAM ": no mode given: use preinst, trigger, apt-hook or pre-invoke (see "
                         HOOK_PROGRAM " --help)\n");
         return LU_OUTCOME_CONFIG_ERROR;
     }
@@ -133,6 +138,8 @@ int main(int argc, char **argv)
         return hook_preinst(&hook, argc - optind, argv + optind);
     if (strcmp(mode, "trigger") == 0)
         return hook_trigger(&hook);
-    fprintf(stderr, HOOK_PROGRAM ": unknown mode '%s': use preinst, trigger or apt-hook\n", mode);
+    if (strcmp(mode, "pre-invoke") == 0)
+        return hook_pre_invoke(&hook);
+    fprintf(stderr, HOOK_PROGRAM ": unknown mode '%s': use preinst, trigger, apt-hook or pre-invoke\n", mode);
     return LU_OUTCOME_CONFIG_ERROR;
 }

@@ -10,6 +10,7 @@ set -uo pipefail
 source=$(realpath "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-dpkg-XXXXXX")
 source "$source/tests/integration/case_lib.sh"
+source "$source/tests/integration/dpkg_official_cases.sh"
 
 # Our package, built from the working tree as it is (tracked and new files).
 build_our_package() {
@@ -113,7 +114,7 @@ case_running_node_refuses_then_lone_epmd_is_stopped() {
         fail "state changed: $(installed_version)" || return
     [[ -f $root/usr/local/leofs/1.3.7/leo_storage/bin/leo_storage ]] || fail "1.3.7 files lost" || return
     stop_node storage_0
-    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i after stopping the node: $(tail -3 "$work/out")" || return
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i after stopping the node: $(tail -8 "$work/out")" || return
     said "stopped stale epmd" || return
     if ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1; then fail "epmd still answers"; return 1; fi
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
@@ -149,7 +150,7 @@ apt_in() {
 Dir "$root/";
 Dir::State::status "$root/var/lib/dpkg/status";
 Dir::Etc::parts "$work/apt-parts";
-DPkg::Options { "--root=$root"; "--force-script-chrootless"; "--log=$root/var/log/dpkg.log"; };
+DPkg::Options { "--root=$root"; "${apt_script_mode:---force-script-chrootless}"; "--log=$root/var/log/dpkg.log"; };
 APT::Sandbox::User "root";
 CONF
     (cd "$work/debs" && APT_CONFIG=$work/apt.conf apt-get -y "$@") >"$work/out" 2>&1
@@ -240,4 +241,5 @@ run_case case_apt_upgrade
 run_case case_apt_stops_before_dpkg
 run_case case_apt_unrelated_package
 run_case case_valgrind_clean
+run_official_cases
 finish

@@ -4,7 +4,9 @@
 # the dpkg and apt integration tests. With SCRIPTLETS_DIR its preinst and
 # postinst hold our scriptlets/deb-*.sh fragments and it pre-depends on
 # leofs-upgrade-hooks, as LeoFS packagers would do; without, it has no
-# maintainer scripts, like an old LeoFS release.
+# maintainer scripts, like an old LeoFS release. Its etc/*.conf files are
+# conffiles, unless LEOFS_DEB_CONFFILES=no (as LeoFS's own 1.3.7 .deb:
+# dpkg then deletes an edited one with the old version's files).
 set -eu
 out=$1 ver=$2 scriptlets=${3:-}
 here=$(dirname "$0")
@@ -22,7 +24,8 @@ mkdir -p "$stage/DEBIAN"
     echo " A package shaped like LeoFS, for testing the upgrade hooks."
 } >"$stage/DEBIAN/control"
 # As LeoFS's own package: an operator's edits survive upgrades.
-find "$stage/usr/local/leofs/$ver" -path '*/etc/*.conf' | sed "s|^$stage||" >"$stage/DEBIAN/conffiles"
+[ "${LEOFS_DEB_CONFFILES:-yes}" = no ] ||
+    find "$stage/usr/local/leofs/$ver" -path '*/etc/*.conf' | sed "s|^$stage||" >"$stage/DEBIAN/conffiles"
 if [ -n "$scriptlets" ]; then
     for script in preinst postinst; do
         { echo '#!/bin/sh'; echo 'set -e'; cat "$scriptlets/deb-$script.sh"; echo 'exit 0'; } \

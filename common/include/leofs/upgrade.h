@@ -72,6 +72,9 @@ struct lu_request {
 
     const char *policy_path; /* NULL: /etc/leofs/upgrade.conf inside root */
     bool dry_run;            /* report what would change, change nothing */
+    /* How a dry run's changes are introduced in log lines; NULL: "would: "
+     * (e.g. "dpkg's pre-invoke hook will: " when another run does them). */
+    const char *dry_run_label;
     bool progress;           /* log progress lines during long walks */
 
     lu_log_fn *log; /* NULL: no log */
@@ -104,6 +107,16 @@ enum lu_outcome lu_run_check(const struct lu_request *request, struct lu_report 
  * configuration error. The report has one step, "config-takeover". */
 enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *from_version,
                                 const char *to_version, struct lu_report **report);
+
+/* Save VERSION's node configuration files (each node's leo_<type>.conf,
+ * leo_<type>.environment and the .conf files in leo_<type>.d/) inside the root, for a
+ * package manager that deletes them when it unpacks the next version;
+ * the post phase's takeover prefers the saved copy and removes it once it
+ * succeeded. VERSION NULL: the newest installed. The report has one step,
+ * "config-save"; a file that is a symlink, has several links or is larger
+ * than 1 MiB fails it (nothing is saved). */
+enum lu_outcome lu_run_save(const struct lu_request *request, const char *version,
+                            struct lu_report **report);
 
 size_t lu_report_step_count(const struct lu_report *report);
 const struct lu_step_report *lu_report_step(const struct lu_report *report, size_t index);

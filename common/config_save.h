@@ -1,0 +1,37 @@
+/* config_save.h: a copy of one LeoFS version's node configuration, kept by
+ * root inside the root, for package managers that delete it when they
+ * unpack the next version (LeoFS's own .debs declare no conffiles, so
+ * dpkg removes an edited leo_<type>.conf with the old package's files).
+ *
+ * The save of VERSION is CONFIG_SAVE_HOME/VERSION/<node dir>/ holding that
+ * node's leo_<type>.conf, leo_<type>.environment and the .conf files in leo_<type>.d/
+ * as they were. The directories are root's, mode 0700; a new save of a
+ * version replaces the old one whole (written beside it, then renamed).
+ * The configuration takeover prefers the saved copy of a file to the one
+ * in the old version dir, and removes the save once it has taken that
+ * version over. */
+#ifndef LU_CONFIG_SAVE_H
+#define LU_CONFIG_SAVE_H
+
+#include "leofs/upgrade.h"
+
+#include <stddef.h>
+
+#define CONFIG_SAVE_HOME "/var/lib/leofs-upgrade-hooks/saved"
+
+struct lu_context;
+
+/* The save of VERSION's node dir NODE_DIR ("leo_storage"), opened
+ * O_RDONLY|O_DIRECTORY; -1 with errno (ENOENT: none). */
+int config_save_open_node(int root_fd, const char *version, const char *node_dir);
+
+/* Versions with a save, oldest first, like layout_list_versions. */
+int config_save_list(int root_fd, char ***versions);
+
+/* Remove the save of VERSION (nothing there is fine). 0 or -1 with errno. */
+int config_save_remove(int root_fd, const char *version);
+
+/* The "config-save" step: save ctx->layout.version's node files. */
+enum lu_status step_config_save(struct lu_context *ctx);
+
+#endif
