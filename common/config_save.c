@@ -11,6 +11,7 @@
 #include "config_save.h"
 #include "context.h"
 #include "root.h"
+#include "trust.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +29,7 @@
 /* A runner-writable file to copy: regular, one link, small. 0 and *DATA
  * (NULL when there is no such file), or -1 with a message in ERROR. */
 static int read_untrusted(int dir_fd, const char *name, const char *shown, char **data,
-                          size_t *length, char *error, size_t error_size)
+                          size_t *length, struct stat *st_out, char *error, size_t error_size)
 {
     *data = NULL;
     int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -46,6 +47,8 @@ static int read_untrusted(int dir_fd, const char *name, const char *shown, char 
         problem = "it has more than one hard link";
     else if (read_fd(fd, SAVE_FILE_LIMIT, data, length) < 0)
         problem = errno == EFBIG ? "it is larger than 1 MiB" : strerror(errno);
+    else
+        *st_out = st;
     if (fd >= 0)
         close(fd);
     if (!problem)
@@ -207,12 +210,17 @@ static int copy_file(struct save_job *job, int src_fd, const char *src_dir, int 
 {
     char *path = path_join(src_dir, name), *data;
     size_t length;
+    struct stat st;
     int r = read_untrusted(src_fd, name, lu_display_path(job->ctx, path ? path : name), &data,
-                           &length, job->error, sizeof job->error);
+                           &length, &st, job->error, sizeof job->error);
     free(path);
     if (r < 0 || !data)
         return r;
-    r = write_new(dst_fd, name, data, length);
+    /* Root's own file stays root's choice; any other is marked (see .h). */
+    bool trusted = trust_owner_and_mode(&st) && trust_dir(job->ctx->root_fd, src_dir);
+    char saved_name[320];
+    snprintf(saved_name, sizeof saved_name, "%s%s", name, trusted ? "" : CONFIG_SAVE_UNTRUSTED);
+    r = write_new(dst_fd, saved_name, data, length);
     free(data);
     if (r < 0)
         snprintf(job->error, sizeof job->error, "cannot write the saved copy of %s: %s", name,
@@ -334,7 +342,8 @@ enum lu_status step_config_save(struct lu_context *ctx)
     snprintf(shown, sizeof shown, "%s/%s", lu_display_path(ctx, CONFIG_SAVE_HOME), version);
     if (ctx->dry_run) {
         step_change(step, "save LeoFS %s's node configuration in %s", version, shown);
-        return step_finish(step, LU_STATUS_UNCHANGED, "LeoFS %s", version);
+        return step_finish(step, LU_STATUS_UNCHANGED, "save LeoFS %s's node configuration in %s",
+                           version, shown);
     }
     struct save_job job = {.ctx = ctx, .step = step, .new_fd = -1};
     char temp[128];
@@ -394,6 +403,6 @@ enum lu_status step_config_save(struct lu_context *ctx)
                            "to save", version);
     step_change(step, "saved %zu files of LeoFS %s's node configuration in %s", job.files, version,
                 shown);
-    return step_finish(step, LU_STATUS_UNCHANGED, "LeoFS %s's node configuration is saved",
-                       version);
+    return step_finish(step, LU_STATUS_UNCHANGED, "saved %zu files of LeoFS %s's node "
+                       "configuration in %s", job.files, version, shown);
 }

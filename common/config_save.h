@@ -7,6 +7,10 @@
  * node's leo_<type>.conf, leo_<type>.environment and the .conf files in leo_<type>.d/
  * as they were. The directories are root's, mode 0700; a new save of a
  * version replaces the old one whole (written beside it, then renamed).
+ * A file that someone other than root could have written (trust.h: the
+ * runner user owns etc/ on 1.3.3+) is saved as NAME CONFIG_SAVE_UNTRUSTED,
+ * so that a root-owned copy never passes for root's own choice: only a
+ * saved file under its own name counts as trusted.
  * The configuration takeover prefers the saved copy of a file to the one
  * in the old version dir, and removes the save once it has taken that
  * version over. */
@@ -18,6 +22,7 @@
 #include <stddef.h>
 
 #define CONFIG_SAVE_HOME "/var/lib/leofs-upgrade-hooks/saved"
+#define CONFIG_SAVE_UNTRUSTED ".untrusted"
 
 struct lu_context;
 

@@ -26,6 +26,10 @@ struct lu_context {
     struct lu_report *report;
     void *labels;         /* SELinux labeling handle, opened on first use (label.c) */
     bool labels_tried;
+    /* The version whose saved configuration (config_save.h) the takeover
+     * used: removed once the phase ended well, since until then the other
+     * steps (ownership) still read it as root's own choice. */
+    char *save_taken_over;
 };
 
 struct lu_step; /* one entry of the report, being written */
@@ -62,6 +66,8 @@ enum lu_status step_current_precheck(struct lu_context *ctx);
 enum lu_status step_epmd(struct lu_context *ctx);
 /* Post phase, for ctx->layout.new_version: */
 enum lu_status step_takeover(struct lu_context *ctx); /* also alone: lu_run_takeover */
+/* After the phase: remove the save the takeover used, if it ended well. */
+void takeover_release_save(struct lu_context *ctx);
 enum lu_status step_current(struct lu_context *ctx);
 enum lu_status step_cookie(struct lu_context *ctx);
 enum lu_status step_ownership(struct lu_context *ctx);

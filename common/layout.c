@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "layout.h"
 #include "accounts.h"
+#include "config_save.h"
 #include "envfile.h"
 #include "leofs/upgrade.h"
 #include "policy.h"
@@ -148,6 +149,29 @@ static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layo
             }
             free(path);
         }
+    }
+    layout_free_versions(versions, count > 0 ? count : 0);
+    /* Saves of versions the package manager removed: a file saved under
+     * its own name was root's alone (config_save.h). */
+    count = found ? 0 : config_save_list(root_fd, &versions);
+    for (int v = 0; v < count && !found; v++) {
+        char *path, *data, error[256];
+        size_t length;
+        struct trust trust;
+        struct env_file env;
+        if (strcmp(versions[v], layout->version) == 0 ||
+            asprintf(&path, CONFIG_SAVE_HOME "/%s/%s/leo_%s.environment", versions[v], node->dir,
+                     node->type) < 0)
+            continue;
+        if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) == 0) {
+            if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
+                const struct env_entry *e = env_find(&env, key);
+                found = e && !e->expands && strcmp(e->value, value) == 0;
+                env_free(&env);
+            }
+            free(data);
+        }
+        free(path);
     }
     layout_free_versions(versions, count > 0 ? count : 0);
     return found;

@@ -100,6 +100,7 @@ fail:
 static void context_close(struct lu_context *ctx)
 {
     label_close(ctx);
+    free(ctx->save_taken_over);
     layout_free(&ctx->layout);
     policy_free(&ctx->policy);
     if (ctx->root_fd >= 0)
@@ -133,6 +134,7 @@ static void post_steps(struct lu_context *ctx)
     run_step(ctx, STEP_OWNERSHIP, step_ownership);
     run_step(ctx, STEP_PIPE_DIR, step_pipe_dir);
     run_step(ctx, STEP_EPMD_SOCKET, step_epmd_socket);
+    takeover_release_save(ctx);
 }
 
 static enum lu_outcome finish(struct lu_report *report, struct lu_report **out)
@@ -241,6 +243,7 @@ static void takeover_steps(struct lu_context *ctx)
         return;
     }
     run_step(ctx, STEP_TAKEOVER, step_takeover);
+    takeover_release_save(ctx);
 }
 
 enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *from_version,

@@ -78,8 +78,8 @@ enum lu_status epmd_stop_stale(struct lu_context *ctx, struct lu_step *step, int
                            "because the upgrade was refused", (long)pid, port);
     if (ctx->dry_run) {
         step_change(step, "stop stale epmd (pid %ld) on port %d", (long)pid, port);
-        return step_finish(step, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no "
-                           "node", (long)pid, port);
+        return step_finish(step, LU_STATUS_UNCHANGED, "stop stale epmd (pid %ld) on port %d: "
+                           "it serves no node", (long)pid, port);
     }
     char error[512];
     bool killed = false;

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "accounts.h"
 #include "conffile.h"
+#include "config_save.h"
 #include "context.h"
 #include "root.h"
 #include "system_dirs.h"
@@ -415,6 +416,22 @@ static const struct knowledge *learn_node(struct ownership *o, struct lu_node *n
         free(version_dir);
     }
     layout_free_versions(versions, count > 0 ? count : 0);
+    /* Saves of versions the package manager removed (config_save.h): only
+     * files saved under their own name were root's alone. */
+    count = o->ctx->layout.global_config ? 0 : config_save_list(o->ctx->root_fd, &versions);
+    for (int v = 0; v < count; v++) {
+        char *version_dir = path_join(LEOFS_HOME, versions[v]);
+        char *node_dir = version_dir ? path_join(version_dir, node->dir) : NULL;
+        char *save = NULL;
+        if (node_dir && strcmp(versions[v], o->ctx->layout.version) != 0 &&
+            asprintf(&save, CONFIG_SAVE_HOME "/%s/%s", versions[v], node->dir) >= 0 &&
+            trust_dir(o->ctx->root_fd, save))
+            read_configs(o, node, node_dir, save, value_as_confirmation, false);
+        free(save);
+        free(node_dir);
+        free(version_dir);
+    }
+    layout_free_versions(versions, count > 0 ? count : 0);
     if (k->confirmed_count > 1)
         qsort(k->confirmed, k->confirmed_count, sizeof *k->confirmed, by_name);
     o->filling = NULL;
@@ -617,11 +634,19 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
         step_note(o->step, LU_LOG_ERROR, "cannot inspect %s: %s", shown, strerror(errno));
         o->failed = true;
     } else if (t->why && !vouched_for(o, t, real, &st)) {
-        step_note(o->step, LU_LOG_WARNING, "%s: %s (%s) is not given to %s: %s, and it is not "
-                  "inside the node's own dirs; if it is the node's, add `data_dir = %s` to %s",
-                  t->node->dir, t->path, t->origin, t->node->runner.user, t->why, t->path,
-                  TRUST_POLICY_FILE);
-        o->warned = true;
+        if (t->node->runner.found && st.st_uid == t->node->runner.uid) {
+            /* Already the runner's (an install whose nodes ran as it): root
+             * changes nothing there, so nothing is given away either. */
+            step_note(o->step, LU_LOG_DETAIL, "%s: %s (%s) is %s's already: left as it is (root "
+                      "changes nothing in it, since %s)", t->node->dir, t->path, t->origin,
+                      t->node->runner.user, t->why);
+        } else {
+            step_note(o->step, LU_LOG_WARNING, "%s: %s (%s) is not given to %s: %s, and it is "
+                      "not inside the node's own dirs; if it is the node's, add `data_dir = %s` "
+                      "to %s", t->node->dir, t->path, t->origin, t->node->runner.user, t->why,
+                      t->path, TRUST_POLICY_FILE);
+            o->warned = true;
+        }
     } else if (through_user_dir && strcmp(real, t->path) != 0 && !vouched_for(o, t, real, &st)) {
         step_note(o->step, LU_LOG_WARNING, "%s: %s (%s) is not given to %s: it is reached "
                   "through a directory a user other than root can write, and a link there leads "

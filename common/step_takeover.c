@@ -204,8 +204,10 @@ static int prepare_file(struct node_job *job, struct node_file *file)
     }
     file->pm_kept = has_sibling(job->new_etc_fd, file->name, ".rpmnew") ||
                     has_sibling(job->new_etc_fd, file->name, ".dpkg-dist");
-    if (read_side(job, job->saved_fd, job->saved_dir, file->name, "", &file->old) < 0)
-        return -1;
+    for (size_t i = 0; i < 2 && !file->old.present; i++)
+        if (read_side(job, job->saved_fd, job->saved_dir, file->name,
+                      i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
+            return -1;
     for (size_t i = 0; i < 2 && !file->old.present; i++)
         if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &file->old) < 0)
             return -1;
@@ -481,6 +483,24 @@ static const char *newest_older(char **list, int count, const char *new_version,
     return best;
 }
 
+void takeover_release_save(struct lu_context *ctx)
+{
+    const char *old = ctx->save_taken_over;
+    if (!old || ctx->dry_run)
+        return;
+    for (size_t i = 0; i < lu_report_step_count(ctx->report); i++) {
+        enum lu_status s = lu_report_step(ctx->report, i)->status;
+        if (s == LU_STATUS_FAILED || s == LU_STATUS_WARNING || s == LU_STATUS_REFUSED)
+            return; /* kept for the re-run the operator is told to do */
+    }
+    if (config_save_remove(ctx->root_fd, old) == 0)
+        lu_log(ctx, LU_LOG_DETAIL, "removed the copy of LeoFS %s's configuration saved before the "
+               "upgrade (%s/%s)", old, lu_display_path(ctx, CONFIG_SAVE_HOME), old);
+    else
+        lu_log(ctx, LU_LOG_WARNING, "cannot remove %s/%s: %s; remove it by hand",
+               lu_display_path(ctx, CONFIG_SAVE_HOME), old, strerror(errno));
+}
+
 /* The version to take over from: the request's, else the newest older one,
  * counting versions whose dir is gone but whose save (config_save.h) is left. */
 static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
@@ -555,20 +575,16 @@ enum lu_status step_takeover(struct lu_context *ctx)
         }
     }
     fclose(summary);
-    /* Taken over: the save of OLD is no longer needed. */
+    /* Taken over: the save of OLD goes once the phase ended well. */
     int save_probe = -1;
     for (int i = 0; i < LEOFS_NODE_COUNT && save_probe < 0; i++)
         save_probe = config_save_open_node(ctx->root_fd, old, ctx->layout.nodes[i].dir);
     if (save_probe >= 0) {
         close(save_probe);
-        if (ctx->dry_run || failed)
-            ;
-        else if (config_save_remove(ctx->root_fd, old) == 0)
-            step_change(step, "removed the copy of LeoFS %s's configuration saved before the "
-                        "upgrade (%s/%s)", old, lu_display_path(ctx, CONFIG_SAVE_HOME), old);
-        else
-            step_note(step, LU_LOG_WARNING, "cannot remove %s/%s: %s", lu_display_path(ctx,
-                      CONFIG_SAVE_HOME), old, strerror(errno));
+        if (!ctx->dry_run && !failed) {
+            free(ctx->save_taken_over);
+            ctx->save_taken_over = strdup(old);
+        }
     }
     size_t length = text ? strlen(text) : 0;
     if (length >= 2)

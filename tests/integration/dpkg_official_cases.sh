@@ -122,7 +122,9 @@ nothing_changed() {
 operator_edits_137() {
     local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
     sed -i 's/^log.log_level = 1/log.log_level = 3/; s|^obj_containers.path = .*|obj_containers.path = [/srv/leofs/avs]|' "$conf"
+    # As a 1.3.7 node running as leofs has it: the guide's chown -R was done.
     mkdir -p "$root/srv/leofs/avs/object" && echo data >"$root/srv/leofs/avs/object/0.avs"
+    chown -R 990:990 "$root/srv/leofs"
     mkdir -p "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d"
     echo 'log.log_level = 2' >"$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d/10-mine.conf"
 }
@@ -214,10 +216,16 @@ ocase_data_left_to_root_fails_loudly() {
     local ours
     ours=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' leofs-upgrade-hooks)
     [[ $ours == *half-configured || $ours == *triggers-pending ]] || fail "our package is $ours" || return
-    # The operator points the node at a dir of its own; dpkg --configure -a finishes.
+    # The operator points the node at a dir of its own, in a file the runner
+    # user can write: the hooks say which policy line confirms it; with it,
+    # dpkg --configure -a finishes.
     sed -i 's|^obj_containers.path = .*|obj_containers.path = [/srv/leofs]|' \
         "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf"
     mkdir -p "$root/srv/leofs"
+    if odpkg --configure -a; then fail "an unconfirmed dir from the runner's file was given away"; return 1; fi
+    said "add \`data_dir = /srv/leofs\` to /etc/leofs/upgrade.conf" || return
+    [[ $(owner /srv/leofs) == 0:0 ]] || fail "/srv/leofs given away unconfirmed" || return
+    mkdir -p "$root/etc/leofs" && echo 'data_dir = /srv/leofs' >>"$root/etc/leofs/upgrade.conf"
     odpkg --configure -a || fail "dpkg --configure -a: $(tail -3 "$work/out")" || return
     [[ $(owner /srv/leofs) == 990:990 && $(owner /srv) == 0:0 ]] || fail "owners after the fix: $(tail -3 "$work/out")" || return
     [[ $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' leofs-upgrade-hooks) == "install ok installed" ]] ||

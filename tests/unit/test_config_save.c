@@ -1,7 +1,8 @@
 /* test_config_save.c: the save of a LeoFS version's node configuration
  * before dpkg deletes it (lu_run_save) and the takeover that prefers it:
  * saved as root's, read without following links, refused for symlinks,
- * hard links and huge files (nothing saved), taken over after the old
+ * hard links and huge files (nothing saved), what someone other than root
+ * could have written marked as such, taken over after the old
  * files and even the old version dir are gone, removed once taken over;
  * all of it without /proc, as in dpkg's chroot. */
 #include "fixture.h"
@@ -70,10 +71,15 @@ Test(config_save, saved_then_taken_over_after_dpkg_deleted_the_old_file,
     mode_t mode;
     fixture_stat("/var/lib/leofs-upgrade-hooks/saved", &uid, &gid, &mode);
     cr_assert(uid == 0 && (mode & 0777) == 0700, "%o", mode & 0777);
-    fixture_stat(SAVED "/leo_storage/leo_storage.conf", &uid, &gid, &mode);
+    /* leo_storage's etc is the runner's: its files are saved marked, so
+     * that the root-owned copies never pass for root's own choice. */
+    fixture_stat(SAVED "/leo_storage/leo_storage.conf.untrusted", &uid, &gid, &mode);
     cr_assert(uid == 0 && (mode & 0777) == 0600);
-    cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.d/10-mine.conf"));
+    cr_assert(!fixture_exists(SAVED "/leo_storage/leo_storage.conf"));
+    cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.d/10-mine.conf.untrusted"));
     cr_assert(!fixture_exists(SAVED "/leo_storage/leo_storage.d/README"));
+    /* leo_gateway's etc is root's alone: saved under its own name. */
+    cr_assert(fixture_exists(SAVED "/leo_gateway/leo_gateway.conf"));
 
     dpkg_replaces_137();
     const struct lu_step_report *step =
@@ -111,7 +117,7 @@ Test(config_save, a_new_save_replaces_the_old, .fini = fixture_cleanup)
     fixture_write(OLD "/leo_storage/etc/leo_storage.d/10-mine.conf", "log.log_level = 0\n", 0644);
     unlink(fixture_path(OLD "/leo_gateway/etc/leo_gateway.environment"));
     cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK);
-    char *dropin = fixture_read(SAVED "/leo_storage/leo_storage.d/10-mine.conf");
+    char *dropin = fixture_read(SAVED "/leo_storage/leo_storage.d/10-mine.conf.untrusted");
     cr_assert_str_eq(dropin, "log.log_level = 0\n");
     free(dropin);
     cr_assert(!fixture_exists(SAVED "/leo_gateway/leo_gateway.environment"));
