@@ -118,7 +118,9 @@ bool systemd_parse_socket_list(const char *text, int port, char *unit, char *ser
 int systemd_socket_on_port(struct lu_step *step, const char *systemctl, int port, char *unit,
                            char *service)
 {
-    const char *args[] = {"list-sockets", "--no-legend", "--full", NULL};
+    /* Only sockets that hold their address: a failed one is listed too. */
+    const char *args[] = {"list-sockets", "--no-legend", "--full", "--state=listening,running",
+                          NULL};
     char *output = malloc(SPAWN_OUTPUT_MAX);
     char error[256];
     if (!output)

@@ -217,7 +217,7 @@ Test(step_epmd_socket, inactive_is_reset_and_started)
                               FAKE_NODE_UNITS_CALL
                               "--no-ask-password reset-failed leofs-epmd.socket\n"
                               "--no-ask-password start leofs-epmd.socket\n"
-                              "--no-ask-password list-sockets --no-legend --full\n");
+                              "--no-ask-password list-sockets --no-legend --full --state=listening,running\n");
     cr_assert_str_eq(result()->changes[0], "started leofs-epmd.socket");
 }
 
