@@ -19,7 +19,10 @@ source "$source/tests/integration/systemd_container.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-systemd-XXXXXX")
 passed=0
 failed=0
-trap 'container_halt; rm -rf "$work"' EXIT
+# The halt and unmount come first; --one-file-system keeps rm out of an
+# overlay that would not unmount. CTest's timeout sends SIGTERM.
+trap 'container_halt; rm -rf --one-file-system "$work"' EXIT
+trap 'exit 1' TERM INT HUP
 
 start=$SECONDS
 container_cache || { echo "cannot build the container root"; exit 1; }
@@ -183,8 +186,9 @@ case_stale_epmd_post_alone_recovers() {
     # Nodes can now use it: a connection starts LeoFS's epmd.
     in_container epmd -names >/dev/null 2>&1
     active leofs-epmd.service || fail "leofs-epmd.service did not start on a connection" || return
-    # The journal has our lines, with our identifier and priority info.
-    in_container journalctl -q -t leofs-upgrade -p info..info -o cat >"$work/out"
+    # The journal has our lines, with our identifier, facility daemon (3)
+    # and priority info.
+    in_container journalctl -q -t leofs-upgrade SYSLOG_FACILITY=3 -p info..info -o cat >"$work/out"
     said "stopped stale epmd (pid $stale_pid) on port 4369" || return
     said "started leofs-epmd.socket" || return
     # post again: nothing to do.
@@ -388,7 +392,7 @@ run_case() {
         failed=$((failed + 1))
     fi
     container_halt
-    rm -rf "$dir"
+    rm -rf --one-file-system "$dir"
 }
 
 cases_start=$SECONDS
