@@ -1,9 +1,9 @@
 /* step_epmd_stop.c: stop a stale epmd (one with no node, not systemd's)
- * for the epmd step and the post phase's recovery, as the guide's "pkill epmd" would but safely: ask it
- * to exit with KILL_REQ (epmd itself refuses while a node is registered);
- * only when that did not work, and only after epmd again shows no node,
- * send SIGTERM to the one process proven to be that epmd. Nothing else is
- * ever signalled. */
+ * for the epmd step and the post phase's recovery, as the guide's "pkill
+ * epmd" would but safely: ask it to exit with KILL_REQ (epmd itself
+ * refuses while a node is registered); only when that did not work, and
+ * only after epmd again shows no node, send SIGTERM to the one process
+ * proven to be that epmd. Nothing else is ever signalled. */
 #define _GNU_SOURCE
 #include "epmd.h"
 #include "process.h"

@@ -217,7 +217,8 @@ Test(step_epmd_socket, inactive_is_reset_and_started)
                               FAKE_NODE_UNITS_CALL
                               "--no-ask-password reset-failed leofs-epmd.socket\n"
                               "--no-ask-password start leofs-epmd.socket\n"
-                              "--no-ask-password list-sockets --no-legend --full --state=listening,running\n");
+                              "--no-ask-password list-sockets --no-legend --full "
+                              "--state=listening,running\n");
     cr_assert_str_eq(result()->changes[0], "started leofs-epmd.socket");
 }
 
@@ -361,4 +362,24 @@ Test(step_epmd_socket, started_but_not_listening_fails)
     epmd_socket_run(&sc.ctx, fixture_path("/fake-systemctl2"));
     cr_assert_eq(result()->status, LU_STATUS_FAILED);
     cr_assert(strstr(result()->message, "does not show it listening"), "%s", result()->message);
+}
+
+Test(step_epmd_socket, epmd_step_turned_off_leaves_the_holder_alone)
+{
+    skip_inside_a_service();
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    sc.ctx.policy.disabled[0] = strdup("epmd");
+    sc.ctx.policy.disabled_count = 1;
+    sc.ctx.policy.source = strdup("/etc/leofs/upgrade.conf");
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .start = 1, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    char expected[256];
+    snprintf(expected, sizeof expected, "systemctl start leofs-epmd.socket failed (exit 1): port "
+             "%d is held by pid %ld (", port, (long)getpid());
+    cr_assert(strstr(result()->message, expected), "%s", result()->message);
+    cr_assert_eq(fake_epmd_requests('n'), 0);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert(fixture_log_has("the epmd step is turned off"), "%s", fixture_log());
 }
