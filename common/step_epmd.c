@@ -105,22 +105,23 @@ static bool is_leofs_name(const char *name, char configured[][EPMD_NAME_MAX + 1]
     return false;
 }
 
-static void say(struct epmd_verdict *verdict, enum lu_status status, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
+                          const char *format, ...) __attribute__((format(printf, 3, 4)));
 
-static void say(struct epmd_verdict *verdict, enum lu_status status, const char *format, ...)
+static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
+                          const char *format, ...)
 {
     va_list args;
     va_start(args, format);
     vsnprintf(verdict->message, sizeof verdict->message, format, args);
     va_end(args);
-    verdict->status = status;
+    return verdict->status = status;
 }
 
 /* Nodes are registered: refuse for LeoFS's, warn about the others. */
-static void judge_nodes(struct lu_context *ctx, struct lu_step *step, int port,
-                        const struct epmd_names *names, const char *then,
-                        struct epmd_verdict *verdict)
+static enum lu_status judge_nodes(struct lu_context *ctx, struct lu_step *step, int port,
+                                  const struct epmd_names *names, const char *then,
+                                  struct epmd_verdict *verdict)
 {
     char configured[LEOFS_NODE_COUNT][EPMD_NAME_MAX + 1];
     size_t configured_count = configured_names(ctx, step, configured);
@@ -146,6 +147,7 @@ static void judge_nodes(struct lu_context *ctx, struct lu_step *step, int port,
             port);
     }
     free(leofs);
+    return verdict->status;
 }
 
 void epmd_describe_holder(int port, char *text, size_t size)
@@ -169,13 +171,13 @@ void epmd_describe_holder(int port, char *text, size_t size)
 }
 
 /* A systemd unit that is not LeoFS's holds the port. */
-static void in_the_way(struct lu_context *ctx, struct epmd_verdict *verdict, int port,
-                       const char *what, const char *units, const char *then)
+static enum lu_status in_the_way(struct lu_context *ctx, struct epmd_verdict *verdict, int port,
+                                 const char *what, const char *units, const char *then)
 {
     /* Only 1.3.8+ has leofs-epmd.socket: before that, nothing needs the port. */
     const char *version = ctx->request ? ctx->request->new_version : NULL;
     bool socket_needed = !version || lu_version_compare(version, LEOFS_SOCKET_VERSION) >= 0;
-    say(verdict, socket_needed ? LU_STATUS_REFUSED : LU_STATUS_WARNING,
+    return say(verdict, socket_needed ? LU_STATUS_REFUSED : LU_STATUS_WARNING,
         "port %d is held by %s, a systemd unit that is not LeoFS's: leofs-epmd.socket cannot "
         "listen there; run `systemctl disable --now %s`, then %s", port, what, units,
         socket_needed ? then : "start leofs-epmd.socket once LeoFS is 1.3.8 or later");
@@ -183,8 +185,9 @@ static void in_the_way(struct lu_context *ctx, struct epmd_verdict *verdict, int
 
 /* epmd answered with no node: LeoFS's own is left alone, another unit's
  * refused, a stale one named for stopping. */
-static void judge_idle(struct lu_context *ctx, struct lu_step *step, int port,
-                       const char *systemctl, const char *then, struct epmd_verdict *verdict)
+static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, int port,
+                                 const char *systemctl, const char *then,
+                                 struct epmd_verdict *verdict)
 {
     char unit[SYSTEMD_UNIT_MAX], service[SYSTEMD_UNIT_MAX];
     int socket = systemctl ? systemd_socket_on_port(step, systemctl, port, unit, service) : -1;
@@ -228,12 +231,12 @@ static void judge_idle(struct lu_context *ctx, struct lu_step *step, int port,
                    "node, stop that epmd by hand, then start leofs-epmd.socket", port,
                    epmd_names_hint(port));
     verdict->stale = epmd ? epmd : pids[0];
-    say(verdict, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no node",
+    return say(verdict, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no node",
         (long)verdict->stale, port);
 }
 
-void epmd_judge(struct lu_context *ctx, struct lu_step *step, int port, const char *systemctl,
-                const char *then, struct epmd_verdict *verdict)
+enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port,
+                          const char *systemctl, const char *then, struct epmd_verdict *verdict)
 {
     memset(verdict, 0, sizeof *verdict);
     char error[512], holder[SYSTEMD_UNIT_MAX + 96];
@@ -284,6 +287,7 @@ void epmd_judge(struct lu_context *ctx, struct lu_step *step, int port, const ch
         break;
     }
     epmd_names_free(&names);
+    return verdict->status;
 }
 
 static int choose_port(struct lu_context *ctx, char *error, size_t size)

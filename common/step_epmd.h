@@ -37,9 +37,9 @@ struct epmd_verdict {
  * refuse; another systemd unit holding the port refuses, naming it and
  * the command that clears it; LeoFS's own socket or service is left alone;
  * other nodes warn; an idle epmd outside systemd is stale. Refusals end
- * with ", then THEN" ("retry the upgrade"). */
-void epmd_judge(struct lu_context *ctx, struct lu_step *step, int port, const char *systemctl,
-                const char *then, struct epmd_verdict *verdict);
+ * with ", then THEN" ("retry the upgrade"). Returns verdict->status. */
+enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port,
+                          const char *systemctl, const char *then, struct epmd_verdict *verdict);
 
 /* Who holds PORT, for messages: "pid 12 (epmd) of epmd.service", "an
  * unknown process" when /proc does not say. */
