@@ -197,6 +197,69 @@ bool process_in_unit(pid_t pid, const char *unit)
     return read_proc(pid, "cgroup", text, sizeof text) > 0 && process_cgroup_names_unit(text, unit);
 }
 
+/* The path of one hierarchy's line ("9:name=systemd:/system.slice/x"),
+ * or NULL; its length in *length. */
+static const char *hierarchy_path(const char *text, const char *controllers, size_t *length)
+{
+    size_t want = strlen(controllers);
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t line_length = end ? (size_t)(end - line) : strlen(line);
+        const char *colon = memchr(line, ':', line_length);
+        if (colon) {
+            const char *path = colon + 1;
+            size_t rest = line_length - (size_t)(path - line);
+            if (rest > want && memcmp(path, controllers, want) == 0 && path[want] == ':') {
+                *length = rest - want - 1;
+                return path + want + 1;
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static bool has_suffix(const char *name, size_t length, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return length > n && memcmp(name + length - n, suffix, n) == 0;
+}
+
+bool process_cgroup_unit(const char *text, char *unit, size_t size)
+{
+    size_t length = 0;
+    const char *path = hierarchy_path(text, "name=systemd", &length);
+    if (!path)
+        path = hierarchy_path(text, "", &length);
+    if (!path || length == 0 || path[0] != '/')
+        return false;
+    /* "/.." and the like: the process is outside this cgroup namespace's
+     * tree, so no unit of the systemd that runs here holds it. */
+    bool found = false;
+    for (size_t at = 0; at < length;) {
+        size_t start = at + 1, end = start;
+        while (end < length && path[end] != '/')
+            end++;
+        size_t n = end - start;
+        if (n == 2 && memcmp(path + start, "..", 2) == 0)
+            return false;
+        if ((has_suffix(path + start, n, ".service") || has_suffix(path + start, n, ".scope")) &&
+            n < size) {
+            memcpy(unit, path + start, n);
+            unit[n] = '\0';
+            found = true;
+        }
+        at = end;
+    }
+    return found;
+}
+
+bool process_unit(pid_t pid, char *unit, size_t size)
+{
+    char text[8192];
+    return read_proc(pid, "cgroup", text, sizeof text) > 0 && process_cgroup_unit(text, unit, size);
+}
+
 static bool still_epmd_on_port(pid_t pid, int port)
 {
     pid_t pids[PROCESS_LISTENER_MAX];

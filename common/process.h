@@ -26,11 +26,20 @@ bool process_is_epmd(pid_t pid);
  * a path component. */
 bool process_in_unit(pid_t pid, const char *unit);
 
+/* The systemd unit (a .service or .scope) whose cgroup holds PID, from
+ * /proc/PID/cgroup: systemd's own hierarchy (name=systemd, else the
+ * unified one), its last component with a unit's suffix, in UNIT (at
+ * least 256 bytes). False when no unit holds it (outside systemd's tree,
+ * or in no service or scope) or /proc does not say. */
+bool process_unit(pid_t pid, char *unit, size_t size);
+
 /* Pure parts, for the tests: one line of /proc/net/tcp or tcp6 (true
- * when it is a socket listening on PORT, its inode in *inode), and whether
- * the text of a /proc/PID/cgroup file names UNIT as a path component. */
+ * when it is a socket listening on PORT, its inode in *inode), whether
+ * the text of a /proc/PID/cgroup file names UNIT as a path component, and
+ * the unit it puts the process in (as process_unit). */
 bool process_parse_tcp_line(const char *line, int port, unsigned long *inode);
 bool process_cgroup_names_unit(const char *text, const char *unit);
+bool process_cgroup_unit(const char *text, char *unit, size_t size);
 
 /* Send SIGTERM to PID only if it still listens on PORT and runs epmd; the
  * check and the signal go to the same process (a pidfd, where the kernel

@@ -2,9 +2,12 @@
  * private loopback ports, and the epmd step's decisions (step_epmd). */
 #include "epmd.h"
 #include "fake_epmd.h"
+#include "fake_systemctl.h"
 #include "fixture.h"
 #include "process.h"
+#include "systemd.h"
 #include "step_context.h"
+#include "step_epmd.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -278,7 +281,18 @@ TestSuite(step_epmd, .init = step_setup, .fini = step_teardown);
 static const struct lu_step_report *run_step(int port)
 {
     sc.ctx.policy.epmd_port = port;
-    step_epmd(&sc.ctx);
+    epmd_run(&sc.ctx, NULL); /* no systemd: the cases with one give a fake systemctl */
+    return step_context_result(&sc, STEP_EPMD);
+}
+
+/* The step with a fake systemctl (fake_systemctl.h): SOCKETS are what
+ * `list-sockets` shows, NODE_STATES the node units' states. */
+static const struct lu_step_report *run_step_systemd(int port, const char *sockets,
+                                                     const char *node_states)
+{
+    sc.ctx.policy.epmd_port = port;
+    epmd_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                          .sockets = sockets, .node_states = node_states}));
     return step_context_result(&sc, STEP_EPMD);
 }
 
@@ -499,6 +513,86 @@ Test(step_epmd, stale_epmd_left_when_refused)
     cr_assert_eq(fake_epmd_requests('k'), 0);
 }
 
+/* ---- with systemd: which unit holds the port ---- */
+
+static int idle_epmd(void)
+{
+    struct fake_epmd_config config = {.mode = FAKE_EPMD, .kill_answer = "OK",
+                                      .exit_on_kill = true};
+    return fake_epmd_start(&config);
+}
+
+Test(step_epmd, another_socket_unit_refuses_naming_it)
+{
+    int port = idle_epmd();
+    char sockets[256];
+    snprintf(sockets, sizeof sockets, "/run/systemd/journal/socket systemd-journald.socket "
+             "systemd-journald.service\n[::]:%d epmd.socket epmd.service\n", port);
+    const struct lu_step_report *step = run_step_systemd(port, sockets, NULL);
+    cr_assert_eq(step->status, LU_STATUS_REFUSED, "%s", step->message);
+    char expected[512];
+    snprintf(expected, sizeof expected, "port %d is held by epmd.socket, a systemd unit that is "
+             "not LeoFS's: leofs-epmd.socket cannot listen there; run `systemctl disable --now "
+             "epmd.socket epmd.service`, then retry the upgrade", port);
+    cr_assert_str_eq(step->message, expected);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert_eq(step->change_count, 0);
+}
+
+Test(step_epmd, another_socket_unit_only_warns_below_1_3_8)
+{
+    int port = idle_epmd();
+    char sockets[128];
+    snprintf(sockets, sizeof sockets, "[::]:%d epmd.socket epmd.service\n", port);
+    sc.request.new_version = "1.3.7";
+    const struct lu_step_report *step = run_step_systemd(port, sockets, NULL);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    assert_message(step, "systemctl disable --now epmd.socket epmd.service");
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+}
+
+Test(step_epmd, leofs_socket_is_left_alone)
+{
+    int port = idle_epmd();
+    char sockets[128];
+    snprintf(sockets, sizeof sockets, "0.0.0.0:%d leofs-epmd.socket leofs-epmd.service\n", port);
+    const struct lu_step_report *step = run_step_systemd(port, sockets, NULL);
+    cr_assert_eq(step->status, LU_STATUS_UNCHANGED, "%s", step->message);
+    assert_message(step, "is LeoFS's, run by systemd (leofs-epmd.socket): left alone");
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+}
+
+Test(step_epmd, active_node_unit_refuses_without_epmd)
+{
+    int port = fake_free_port();
+    const struct lu_step_report *step =
+        run_step_systemd(port, NULL, "active\ninactive\ninactive\nactivating\n");
+    cr_assert_eq(step->status, LU_STATUS_REFUSED, "%s", step->message);
+    assert_message(step, "LeoFS node units are active (leofs-manager-master.service, "
+                         "leofs-gateway.service)");
+    assert_message(step, "then retry the upgrade");
+}
+
+Test(step_epmd, inactive_node_units_go_by_epmd)
+{
+    int port = fake_free_port();
+    const struct lu_step_report *step = run_step_systemd(port, NULL, NULL);
+    cr_assert_eq(step->status, LU_STATUS_UNCHANGED, "%s", step->message);
+    cr_assert(strstr(fake_systemctl_calls(), FAKE_NODE_UNITS_CALL), "%s", fake_systemctl_calls());
+}
+
+Test(step_epmd, broken_systemctl_goes_by_epmd_with_a_warning)
+{
+    int port = fake_free_port();
+    fixture_write("/broken-systemctl", "#!/bin/sh\nexit 1\n", 0755);
+    sc.ctx.policy.epmd_port = port;
+    epmd_run(&sc.ctx, fixture_path("/broken-systemctl"));
+    const struct lu_step_report *step = step_context_result(&sc, STEP_EPMD);
+    cr_assert_eq(step->status, LU_STATUS_UNCHANGED, "%s", step->message);
+    cr_assert(fixture_log_has("cannot ask systemd whether LeoFS node units are active"), "%s",
+              fixture_log());
+}
+
 /* ---- the pure /proc parsers ---- */
 
 Test(process_parse, tcp_lines)
@@ -541,4 +635,64 @@ Test(process_parse, cgroup_units)
     cr_assert_not(process_cgroup_names_unit("0::/user.slice/leofs-epmd.service.d/x\n",
                                             "leofs-epmd.service"));
     cr_assert_not(process_cgroup_names_unit("0::/\n", "leofs-epmd.service"));
+}
+
+Test(process_parse, cgroup_unit_of_a_process)
+{
+    char unit[256];
+    cr_assert(process_cgroup_unit("0::/system.slice/epmd.service\n", unit, sizeof unit));
+    cr_assert_str_eq(unit, "epmd.service");
+    /* Hybrid: systemd's own hierarchy wins over the unified one. */
+    cr_assert(process_cgroup_unit("9:name=systemd:/system.slice/leofs-epmd.service\n8:pids:/\n"
+                                  "0::/init.scope\n", unit, sizeof unit));
+    cr_assert_str_eq(unit, "leofs-epmd.service");
+    cr_assert(process_cgroup_unit("0::/user.slice/user-0.slice/session-3.scope\n", unit,
+                                  sizeof unit));
+    cr_assert_str_eq(unit, "session-3.scope");
+    /* A delegated subtree: the last unit on the path. */
+    cr_assert(process_cgroup_unit("0::/system.slice/x.service/payload\n", unit, sizeof unit));
+    cr_assert_str_eq(unit, "x.service");
+    /* Outside this cgroup namespace, at the top, or in no unit. */
+    cr_assert_not(process_cgroup_unit("9:name=systemd:/..\n0::/..\n", unit, sizeof unit));
+    cr_assert_not(process_cgroup_unit("0::/\n", unit, sizeof unit));
+    cr_assert_not(process_cgroup_unit("0::/system.slice\n", unit, sizeof unit));
+    cr_assert_not(process_cgroup_unit("8:pids:/system.slice/a.service\n", unit, sizeof unit));
+    cr_assert_not(process_cgroup_unit("", unit, sizeof unit));
+}
+
+Test(systemd_parse, socket_list)
+{
+    char unit[256], service[256];
+    const char *list = "/run/initctl                 systemd-initctl.socket          "
+                       "systemd-initctl.service\n"
+                       "[::]:4369                    epmd.socket                     epmd.service\n"
+                       "audit 1                      systemd-journald-audit.socket   "
+                       "systemd-journald.service\n"
+                       "route 1361                   systemd-networkd.socket         "
+                       "systemd-networkd.service\n";
+    cr_assert(systemd_parse_socket_list(list, 4369, unit, service));
+    cr_assert_str_eq(unit, "epmd.socket");
+    cr_assert_str_eq(service, "epmd.service");
+    cr_assert_not(systemd_parse_socket_list(list, 1361, unit, service));
+    cr_assert_not(systemd_parse_socket_list(list, 1, unit, service));
+    cr_assert(systemd_parse_socket_list("0.0.0.0:4369 leofs-epmd.socket leofs-epmd.service",
+                                        4369, unit, service));
+    cr_assert_str_eq(unit, "leofs-epmd.socket");
+    cr_assert(systemd_parse_socket_list("127.0.0.1:4369 a.socket\n", 4369, unit, service));
+    cr_assert_str_eq(service, "");
+    cr_assert_not(systemd_parse_socket_list("0.0.0.0:43690 a.socket b.service\n", 4369, unit,
+                                            service));
+    cr_assert_not(systemd_parse_socket_list("/run/x:4369 a.socket b.service\n", 4369, unit,
+                                            service));
+    cr_assert_not(systemd_parse_socket_list("", 4369, unit, service));
+}
+
+Test(systemd_parse, listen_port)
+{
+    cr_assert_eq(systemd_parse_listen_port("0.0.0.0:4369 (Stream)\n"), 4369);
+    cr_assert_eq(systemd_parse_listen_port("[::]:4369 (Stream)"), 4369);
+    cr_assert_eq(systemd_parse_listen_port("4370 (Stream)"), 4370);
+    cr_assert_eq(systemd_parse_listen_port("[::]:4369 (Datagram)"), 0);
+    cr_assert_eq(systemd_parse_listen_port(""), 0);
+    cr_assert_eq(systemd_parse_listen_port("0.0.0.0:99999 (Stream)"), 0);
 }

@@ -1,7 +1,10 @@
 /* test_epmd_socket.c: the program runner (real programs: /bin/true,
  * /bin/false, scripts) and the epmd-socket post step with a fake systemctl
  * script, so that no real systemd unit is touched. */
+#include "fake_epmd.h"
+#include "fake_systemctl.h"
 #include "fixture.h"
+#include "process.h"
 #include "program.h"
 #include "step_context.h"
 #include "step_epmd.h"
@@ -103,29 +106,19 @@ static void step_setup(void)
 
 static void step_teardown(void)
 {
+    fake_epmd_stop();
     step_context_close(&sc);
     fixture_cleanup();
 }
 
 TestSuite(step_epmd_socket, .init = step_setup, .fini = step_teardown);
 
-/* A systemctl that logs its arguments to /calls and exits with
- * IS_ACTIVE, RESET and START for those verbs. */
+/* The fake systemctl (fake_systemctl.h) with the socket's state IS_ACTIVE
+ * and exit statuses RESET and START. */
 static const char *fake_systemctl(int is_active, int reset, int start)
 {
-    char script[1024];
-    snprintf(script, sizeof script,
-             "#!/bin/sh\n"
-             "echo \"$*\" >> '%s'\n"
-             "case \"$2\" in\n"
-             "is-active) exit %d;;\n"
-             "reset-failed) exit %d;;\n"
-             "start) echo 'Job for leofs-epmd.socket failed.' >&2; exit %d;;\n"
-             "esac\n"
-             "exit 99\n",
-             fixture_path("/calls"), is_active, reset, start);
-    fixture_write("/fake-systemctl", script, 0755);
-    return fixture_path("/fake-systemctl");
+    return fake_systemctl_install(&(struct fake_systemctl){
+        .is_active = is_active, .reset = reset, .start = start});
 }
 
 static void systemd_host(const char *version)
@@ -144,11 +137,7 @@ static const struct lu_step_report *result(void)
 
 static const char *calls(void)
 {
-    static char text[1024];
-    char *read = fixture_read("/calls");
-    snprintf(text, sizeof text, "%s", read ? read : "");
-    free(read);
-    return text;
+    return fake_systemctl_calls();
 }
 
 Test(step_epmd_socket, skipped_when_root_is_not_the_host)
@@ -213,7 +202,9 @@ Test(step_epmd_socket, dry_run_would_start)
     sc.ctx.dry_run = true;
     epmd_socket_run(&sc.ctx, fake_systemctl(3, 0, 0));
     cr_assert_eq(result()->status, LU_STATUS_WOULD_CHANGE, "%s", result()->message);
-    cr_assert_str_eq(calls(), "--no-ask-password is-active --quiet leofs-epmd.socket\n");
+    cr_assert_str_eq(calls(), "--no-ask-password is-active --quiet leofs-epmd.socket\n"
+                              "--no-ask-password show --property=Listen --value leofs-epmd.socket\n"
+                              FAKE_NODE_UNITS_CALL);
 }
 
 Test(step_epmd_socket, inactive_is_reset_and_started)
@@ -222,8 +213,12 @@ Test(step_epmd_socket, inactive_is_reset_and_started)
     epmd_socket_run(&sc.ctx, fake_systemctl(3, 1, 0));
     cr_assert_eq(result()->status, LU_STATUS_CHANGED, "%s", result()->message);
     cr_assert_str_eq(calls(), "--no-ask-password is-active --quiet leofs-epmd.socket\n"
+                              "--no-ask-password show --property=Listen --value leofs-epmd.socket\n"
+                              FAKE_NODE_UNITS_CALL
                               "--no-ask-password reset-failed leofs-epmd.socket\n"
-                              "--no-ask-password start leofs-epmd.socket\n");
+                              "--no-ask-password start leofs-epmd.socket\n"
+                              "--no-ask-password list-sockets --no-legend --full "
+                              "--state=listening,running\n");
     cr_assert_str_eq(result()->changes[0], "started leofs-epmd.socket");
 }
 
@@ -232,9 +227,11 @@ Test(step_epmd_socket, start_failure_fails)
     systemd_host("1.4.0");
     epmd_socket_run(&sc.ctx, fake_systemctl(3, 0, 1));
     cr_assert_eq(result()->status, LU_STATUS_FAILED);
-    cr_assert_str_eq(result()->message,
-                     "systemctl start leofs-epmd.socket failed (exit 1): see systemctl status "
-                     "leofs-epmd.socket; an epmd outside systemd may hold port 4369");
+    char expected[256];
+    snprintf(expected, sizeof expected, "systemctl start leofs-epmd.socket failed (exit 1): "
+             "nothing else holds port %d; see `systemctl status leofs-epmd.socket`",
+             fake_systemctl_port());
+    cr_assert_str_eq(result()->message, expected);
     cr_assert(fixture_log_has("Job for leofs-epmd.socket failed."), "%s", fixture_log());
 }
 
@@ -244,4 +241,145 @@ Test(step_epmd_socket, no_systemctl_fails)
     epmd_socket_run(&sc.ctx, NULL);
     cr_assert_eq(result()->status, LU_STATUS_FAILED);
     cr_assert(strstr(result()->message, "systemctl is not in"), "%s", result()->message);
+}
+
+/* ---- the guide's recovery: who holds the socket's port ---- */
+
+/* The fake epmd is served by this test process: the judgement sees it as
+ * a stale epmd only when this process is in no systemd service. */
+static void skip_inside_a_service(void)
+{
+    char unit[256];
+    size_t n = process_unit(getpid(), unit, sizeof unit) ? strlen(unit) : 0;
+    if (n > 8 && strcmp(unit + n - 8, ".service") == 0)
+        cr_skip_test("this test runs inside %s: its fake epmd is that unit's", unit);
+}
+
+static int stale_epmd(const char *names)
+{
+    struct fake_epmd_config config = {.mode = FAKE_EPMD, .names = names, .kill_answer = "OK",
+                                      .exit_on_kill = true};
+    return fake_epmd_start(&config);
+}
+
+Test(step_epmd_socket, stale_epmd_is_stopped_then_the_socket_started)
+{
+    skip_inside_a_service();
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .start = 0, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_CHANGED, "%s", result()->message);
+    cr_assert_eq(result()->change_count, 2);
+    char expected[128];
+    snprintf(expected, sizeof expected, "stopped stale epmd (pid %ld) on port %d",
+             (long)getpid(), port);
+    cr_assert_str_eq(result()->changes[0], expected);
+    cr_assert_str_eq(result()->changes[1], "started leofs-epmd.socket");
+    cr_assert_eq(fake_epmd_requests('k'), 1);
+    snprintf(expected, sizeof expected, "started leofs-epmd.socket (listening on port %d)", port);
+    cr_assert_str_eq(result()->message, expected);
+}
+
+Test(step_epmd_socket, dry_run_would_stop_and_start)
+{
+    skip_inside_a_service();
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    sc.ctx.dry_run = true;
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_WOULD_CHANGE, "%s", result()->message);
+    cr_assert_eq(result()->change_count, 2);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert_not(strstr(calls(), " start "), "%s", calls());
+}
+
+Test(step_epmd_socket, leofs_node_on_the_stale_epmd_fails_and_leaves_it)
+{
+    systemd_host("1.3.8");
+    int port = stale_epmd("name storage_0 at port 40001\n");
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    cr_assert(strstr(result()->message, "storage_0"), "%s", result()->message);
+    cr_assert(strstr(result()->message, "systemctl start leofs-epmd.socket"), "%s",
+              result()->message);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert_not(strstr(calls(), " start "), "%s", calls());
+}
+
+Test(step_epmd_socket, other_nodes_warn_and_are_left)
+{
+    systemd_host("1.3.8");
+    int port = stale_epmd("name rabbit at port 40001\n");
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_WARNING, "%s", result()->message);
+    cr_assert(strstr(result()->message, "rabbit"), "%s", result()->message);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+}
+
+Test(step_epmd_socket, another_socket_unit_is_named_with_the_command)
+{
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    char sockets[128];
+    snprintf(sockets, sizeof sockets, "[::]:%d epmd.socket epmd.service\n", port);
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .port = port, .sockets = sockets}));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    cr_assert(strstr(result()->message, "held by epmd.socket, a systemd unit that is not "
+                                        "LeoFS's"), "%s", result()->message);
+    cr_assert(strstr(result()->message, "`systemctl disable --now epmd.socket epmd.service`"),
+              "%s", result()->message);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert_not(strstr(calls(), " start "), "%s", calls());
+}
+
+Test(step_epmd_socket, active_node_unit_fails_before_asking_epmd)
+{
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .port = port,
+                                 .node_states = "inactive\ninactive\nactive\ninactive\n"}));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    cr_assert(strstr(result()->message, "LeoFS node units are active (leofs-storage.service)"),
+              "%s", result()->message);
+    cr_assert_eq(fake_epmd_requests('n'), 0);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+}
+
+Test(step_epmd_socket, started_but_not_listening_fails)
+{
+    systemd_host("1.3.8");
+    /* The start "works", but systemd then shows another port. */
+    fake_systemctl_install(&(struct fake_systemctl){.is_active = 3, .start = 0});
+    fixture_write("/fake-systemctl2",
+                  "#!/bin/sh\n[ \"$2\" = list-sockets ] && exit 0\nexec \"$(dirname \"$0\")/"
+                  "fake-systemctl\" \"$@\"\n", 0755);
+    epmd_socket_run(&sc.ctx, fixture_path("/fake-systemctl2"));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    cr_assert(strstr(result()->message, "does not show it listening"), "%s", result()->message);
+}
+
+Test(step_epmd_socket, epmd_step_turned_off_leaves_the_holder_alone)
+{
+    skip_inside_a_service();
+    systemd_host("1.3.8");
+    int port = stale_epmd(NULL);
+    sc.ctx.policy.disabled[0] = strdup("epmd");
+    sc.ctx.policy.disabled_count = 1;
+    sc.ctx.policy.source = strdup("/etc/leofs/upgrade.conf");
+    epmd_socket_run(&sc.ctx, fake_systemctl_install(&(struct fake_systemctl){
+                                 .is_active = 3, .start = 1, .port = port}));
+    cr_assert_eq(result()->status, LU_STATUS_FAILED);
+    char expected[256];
+    snprintf(expected, sizeof expected, "systemctl start leofs-epmd.socket failed (exit 1): port "
+             "%d is held by pid %ld (", port, (long)getpid());
+    cr_assert(strstr(result()->message, expected), "%s", result()->message);
+    cr_assert_eq(fake_epmd_requests('n'), 0);
+    cr_assert_eq(fake_epmd_requests('k'), 0);
+    cr_assert(fixture_log_has("the epmd step is turned off"), "%s", fixture_log());
 }
