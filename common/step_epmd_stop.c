@@ -80,7 +80,7 @@ static enum lu_status fallback(struct lu_step *step, int port, pid_t pid,
             return stopped(step, port, pid, verdict);
         return cannot_stop(port, pid, why, verdict);
     }
-    step_note(step, LU_LOG_INFO, "sent SIGTERM to epmd (pid %ld)", (long)pid);
+    step_note(step, LU_LOG_DETAIL, "sent SIGTERM to epmd (pid %ld)", (long)pid);
     if (epmd_wait_closed(port, EPMD_STOP_WAIT_MS))
         return stopped(step, port, pid, verdict);
     snprintf(why, sizeof why, "port %d still accepts connections %d ms after SIGTERM", port,
