@@ -13,7 +13,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -168,6 +171,42 @@ Test(compat, start_time_tells_processes_apart)
     int status;
     waitpid(child, &status, 0);
     cr_assert_not(process_start_time(child, &again), "a reaped process has no start time");
+}
+
+/* Without getrandom (the old-kernel filter) and without /dev (a chroot
+ * that has none, made here with an empty tmpfs over /dev in a private
+ * mount namespace), the cookie step fails and says why; no cookie from a
+ * weaker source appears. */
+Test(compat, cookie_without_random_source_fails_loudly)
+{
+    if (!under_old_kernel())
+        cr_skip_test("getrandom answers outside tests/support/old_kernel");
+    if (geteuid() != 0)
+        cr_skip_test("a private /dev needs root");
+    fixture_accounts();
+    fixture_leofs_install("1.3.8");
+    fflush(NULL);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("none", "/dev", "tmpfs", 0, "size=64k") < 0) {
+            perror("private /dev");
+            _exit(2);
+        }
+        const struct lu_step_report *step = fixture_run(lu_run_post, NULL, false, "cookie", NULL);
+        if (!step)
+            _exit(3);
+        fprintf(stderr, "cookie step: %s: %s\n", lu_status_name(step->status), step->message);
+        _exit(step->status == LU_STATUS_FAILED && strstr(step->message, "no random source") &&
+                      strstr(step->message, "/dev/urandom")
+                  ? 0
+                  : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+    cr_assert_not(fixture_exists("/usr/local/leofs/.erlang.cookie"));
 }
 
 /* Proves that the old-kernel run really hides the calls (the launcher
