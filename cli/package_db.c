@@ -37,6 +37,7 @@ static bool has_dpkg(const char *root)
     return root_has(root, "/var/lib/dpkg/status");
 }
 
+#if defined(HAVE_RPM_VIEW) || defined(HAVE_DPKG_VIEW)
 /* Take over LIST's entries into DB, naming the database. */
 static int take(struct package_db *db, struct lu_package_list *list, const char *name,
                 const char *remove_command, char *error, size_t error_size)
@@ -59,6 +60,7 @@ static int take(struct package_db *db, struct lu_package_list *list, const char 
     db->count = db->list.count;
     return 0;
 }
+#endif
 
 static int read_rpm(const char *root, struct package_db *db, char *error, size_t error_size)
 {

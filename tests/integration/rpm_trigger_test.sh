@@ -35,11 +35,13 @@ build_packages() {
         --define "leofs_plugin 0" --define 'dist .2' "$work/top/SOURCES/$name.tar.gz" \
         >"$work/hooks-next.log" 2>&1 || { tail -30 "$work/hooks-next.log"; exit 1; }
     mv "$work"/top/RPMS/*/rpm-plugin-leofs-"$version"-*.rpm "$work/hooks/plugin-next.rpm"
-    # The libraries the packaged leofs-upgrade needs (the same both ways).
-    mkdir -p "$work/hooks/files"
-    (cd "$work/hooks/files" && rpm2cpio "$work/hooks/plugin-0.rpm" | cpio -idm --quiet)
-    ldd "$work/hooks/files/usr/sbin/leofs-upgrade" | awk '/=>/ {print $3} /^[ \t]*\// {print $1}' \
-        >"$work/hooks/libs"
+    # The libraries each packaged leofs-upgrade needs.
+    for variant in 0 1; do
+        mkdir -p "$work/hooks/files-$variant"
+        (cd "$work/hooks/files-$variant" && rpm2cpio "$work/hooks/plugin-$variant.rpm" | cpio -idm --quiet)
+        ldd "$work/hooks/files-$variant/usr/sbin/leofs-upgrade" |
+            awk '/=>/ {print $3} /^[ \t]*\// {print $1}' >"$work/hooks/libs-$variant"
+    done
     local spec=$source/tests/packages/leofs-test.spec.in tree=$source/tests/packages/leofs-tree.sh v
     for v in 1.3.7 1.3.8; do
         rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver $v" --define "tree $tree" \
@@ -78,7 +80,7 @@ hooks_root() {
     # starts one there when a case wants it).
     echo "epmd_port = $(free_port)" >"$root/etc/leofs/upgrade.conf"
     local lib
-    for lib in $(cat "$work/hooks/libs"); do
+    for lib in $(cat "$work/hooks/libs-$1"); do
         [[ -e $root$lib ]] || cp --parents -L "$lib" "$root"
     done
     rpm_in -i --nodeps --noplugins "$work/hooks/plugin-$1.rpm" || fail "install our package: $(tail -3 "$work/out")" || return
@@ -222,6 +224,9 @@ case_install_beside_repairs_after_erase() {
     rpm_in -i "$(pkg 1.3.8)" || fail "rpm -i 1.3.8: $(tail -3 "$work/out")" || return
     [[ $(rpm_q leofs | wc -l) == 2 && $(owner /usr/local/leofs/.erlang.cookie) == 0:0 ]] ||
         fail "repairs ran with two versions installed" || return
+    # The EL7 build's leofs-upgrade reads the rpmdb too (no plugin, same view).
+    with_proc chroot "$root" /usr/sbin/leofs-upgrade check >"$work/out" 2>&1
+    said "several leofs versions are installed" || return
     rpm_in -e leofs-1.3.7 || fail "rpm -e 1.3.7: $(tail -3 "$work/out")" || return
     [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie not repaired"
