@@ -77,9 +77,10 @@ if [[ $(uname -m) == x86_64 ]]; then
     [[ -n $fedora_package ]] && (cd "$work/fedora/x" && rpm2cpio "$fedora_package" | cpio -idm 2>/dev/null)
     bind_now=0
     for f in "$work/fedora/x/usr/sbin/leofs-upgrade" "$work/fedora/x$plugindir/leofs.so"; do
-        readelf -d "$f" 2>/dev/null | grep -q 'BIND_NOW' && bind_now=$((bind_now + 1))
+        # Whole outputs, not grep -q on a pipe: with pipefail an early exit of grep fails it.
+        [[ $(readelf -d "$f" 2>/dev/null) == *BIND_NOW* ]] && bind_now=$((bind_now + 1))
     done
-    [[ $bind_now == 2 ]] && nm -D "$work/fedora/x/usr/sbin/leofs-upgrade" | grep -q '_chk@'
+    [[ $bind_now == 2 && $(nm -D "$work/fedora/x/usr/sbin/leofs-upgrade") == *_chk@* ]]
     result $? "its flags reach the compiler and the link (fortified calls, BIND_NOW)"
 fi
 
