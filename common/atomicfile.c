@@ -2,6 +2,7 @@
  * atomicfile.h). */
 #define _GNU_SOURCE
 #include "atomicfile.h"
+#include "compat.h"
 #include "fault.h"
 #include "label.h"
 
@@ -75,12 +76,7 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
         if (replace) {
             r = renameat(dir_fd, temp, dir_fd, name);
         } else {
-            r = renameat2(dir_fd, temp, dir_fd, name, RENAME_NOREPLACE);
-            if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
-                r = linkat(dir_fd, temp, dir_fd, name, 0); /* never replaces either */
-                if (r == 0)
-                    unlinkat(dir_fd, temp, 0);
-            }
+            r = compat_rename_noreplace(dir_fd, temp, dir_fd, name);
         }
         saved = errno;
     }

@@ -3,6 +3,7 @@
  * process_terminate_epmd, which signals one checked process. */
 #define _GNU_SOURCE
 #include "process.h"
+#include "compat.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define INODE_MAX 16
@@ -270,33 +270,83 @@ static bool still_epmd_on_port(pid_t pid, int port)
     return listens && process_is_epmd(pid);
 }
 
+bool process_parse_start_time(const char *text, unsigned long long *start)
+{
+    /* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses,
+     * so fields are counted from the last ')'; the start time is field 22,
+     * the 20th after it. */
+    const char *at = strrchr(text, ')');
+    if (!at)
+        return false;
+    at++;
+    for (int field = 0; field < 19; field++) {
+        at += strspn(at, " ");
+        size_t length = strcspn(at, " \n");
+        if (!length)
+            return false;
+        at += length;
+    }
+    at += strspn(at, " ");
+    if (*at < '0' || *at > '9')
+        return false;
+    char *end;
+    errno = 0;
+    *start = strtoull(at, &end, 10);
+    return errno == 0 && (*end == ' ' || *end == '\n' || *end == '\0');
+}
+
+bool process_start_time(pid_t pid, unsigned long long *start)
+{
+    char text[1024];
+    return read_proc(pid, "stat", text, sizeof text) > 0 && process_parse_start_time(text, start);
+}
+
+/* Without pidfds (Linux before 5.3): the process's start time, read
+ * before and after the check, proves that the check was made on the
+ * process that had PID at the first reading (a PID reused in between
+ * belongs to a process that started later). The window left is between
+ * the second reading and kill(): epmd would have to exit and the kernel
+ * hand its PID to a new process in those few microseconds, which needs
+ * the PID counter to wrap all the way around (pid_max, 32768 or more,
+ * processes started) inside it. A process started in the same clock tick
+ * (10 ms) as the one it replaced would also pass; that too needs the
+ * wrap-around within the check. */
+static int terminate_by_pid(pid_t pid, int port)
+{
+    unsigned long long before, after;
+    if (!process_start_time(pid, &before)) {
+        errno = ESRCH;
+        return -1;
+    }
+    if (!still_epmd_on_port(pid, port)) {
+        errno = EPERM;
+        return -1;
+    }
+    if (!process_start_time(pid, &after) || after != before) {
+        errno = ESRCH; /* gone, or PID now names another process */
+        return -1;
+    }
+    return kill(pid, SIGTERM);
+}
+
 int process_terminate_epmd(pid_t pid, int port)
 {
     if (pid <= 1) {
         errno = EPERM;
         return -1;
     }
-#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd >= 0) {
-        /* Checked after the pidfd pins the process: if PID was reused in
-         * between, the signal below goes to the old, dead one and fails. */
-        int r = -1;
-        if (!still_epmd_on_port(pid, port))
-            errno = EPERM;
-        else
-            r = (int)syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
-        int saved = errno;
-        close(pidfd);
-        errno = saved;
-        return r;
-    }
-    if (errno != ENOSYS)
-        return -1;
-#endif
-    if (!still_epmd_on_port(pid, port)) {
+    int pidfd = compat_pidfd_open(pid);
+    if (pidfd < 0)
+        return errno == ENOSYS ? terminate_by_pid(pid, port) : -1;
+    /* Checked after the pidfd pins the process: if PID was reused in
+     * between, the signal below goes to the old, dead one and fails. */
+    int r = -1;
+    if (!still_epmd_on_port(pid, port))
         errno = EPERM;
-        return -1;
-    }
-    return kill(pid, SIGTERM);
+    else
+        r = compat_pidfd_send_signal(pidfd, SIGTERM);
+    int saved = errno;
+    close(pidfd);
+    errno = saved;
+    return r;
 }

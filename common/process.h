@@ -41,10 +41,17 @@ bool process_parse_tcp_line(const char *line, int port, unsigned long *inode);
 bool process_cgroup_names_unit(const char *text, const char *unit);
 bool process_cgroup_unit(const char *text, char *unit, size_t size);
 
+/* The start time of PID (field 22 of /proc/PID/stat, clock ticks after
+ * boot), which tells a process from a later one with the same PID; the
+ * parser of that text, for the tests. */
+bool process_start_time(pid_t pid, unsigned long long *start);
+bool process_parse_start_time(const char *text, unsigned long long *start);
+
 /* Send SIGTERM to PID only if it still listens on PORT and runs epmd; the
  * check and the signal go to the same process (a pidfd, where the kernel
- * has them). 0 when sent, -1 with errno (ESRCH: gone, EPERM: no longer
- * proven to be epmd). */
+ * has them; before Linux 5.3, the start time read before and after the
+ * check: process.c says what window is left). 0 when sent, -1 with errno
+ * (ESRCH: gone, EPERM: no longer proven to be epmd). */
 int process_terminate_epmd(pid_t pid, int port);
 
 #endif

@@ -5,13 +5,13 @@
 #define _GNU_SOURCE
 #include "context.h"
 #include "atomicfile.h"
+#include "compat.h"
 #include "label.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,29 +22,22 @@
 static int random_cookie(char text[33])
 {
     unsigned char bytes[16];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        got += (size_t)n;
-    }
+    if (compat_random_bytes(bytes, sizeof bytes) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof bytes; i++)
         snprintf(text + 2 * i, 3, "%02x", bytes[i]);
     return 0;
 }
 
 /* Put a new cookie in place without replacing one that appeared meanwhile;
- * 0, or -1 with errno (EEXIST: something is in its place). */
+ * 0, or -1 with errno (EEXIST: something is in its place), or -2 with
+ * errno when there is no random source (compat.h: never a weaker one). */
 static int create_cookie(struct lu_context *ctx, int home_fd, uid_t uid, gid_t gid)
 {
     char text[33];
     struct stat like = {.st_uid = uid, .st_gid = gid, .st_mode = S_IFREG | COOKIE_MODE};
     if (random_cookie(text) < 0)
-        return -1;
+        return -2;
     return atomic_write(ctx, home_fd, COOKIE, COOKIE_PATH, text, 32, &like, false);
 }
 
@@ -66,7 +59,13 @@ enum lu_status step_cookie(struct lu_context *ctx)
     int fd = openat(home_fd, COOKIE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         step_change(step, "created %s owned by %s, mode 0400", COOKIE_PATH, owner->user);
-        if (!ctx->dry_run && create_cookie(ctx, home_fd, owner->uid, owner->gid) < 0)
+        int created = ctx->dry_run ? 0 : create_cookie(ctx, home_fd, owner->uid, owner->gid);
+        if (created == -2)
+            status = step_finish(step, LU_STATUS_FAILED, "cannot create %s: no random source "
+                                 "(getrandom failed or is missing, and /dev/urandom: %s): make "
+                                 "/dev/urandom available (in a chroot: mount /dev), or create the "
+                                 "cookie by hand, then re-run", shown, strerror(errno));
+        else if (created < 0)
             status = step_finish(step, LU_STATUS_FAILED, "cannot create %s: %s%s", shown,
                                  strerror(errno),
                                  errno == EEXIST ? " (something appeared in its place, or a "
