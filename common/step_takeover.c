@@ -452,9 +452,10 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
     else if (outcome == NODE_LEFT)
         fprintf(summary, "%s: left alone (%s); ", node->dir,
                 job.files[0].action == ACT_LEFT ? job.files[0].why : job.files[1].why);
-    else
-        fprintf(summary, "%s: %s; ", node->dir,
-                job.files[0].why ? job.files[0].why : "nothing to take over");
+    else if (job.files[0].why && strcmp(job.files[0].why, "nothing to take over") != 0)
+        fprintf(summary, "%s: %s; ", node->dir, job.files[0].why);
+    else /* the shipped settings as they were: not worth the step's one line */
+        step_note(step, LU_LOG_DETAIL, "%s: nothing to take over", node->dir);
 done:
     if (outcome == NODE_FAILED) {
         step_note(step, LU_LOG_ERROR, "%s: %s", node->dir, job.error);
@@ -597,7 +598,8 @@ enum lu_status step_takeover(struct lu_context *ctx)
         status = step_finish(step, failed ? LU_STATUS_FAILED
                                    : left ? LU_STATUS_WARNING
                                           : LU_STATUS_UNCHANGED,
-                             "from %s to %s: %s%s", old, ctx->layout.version, text ? text : "",
+                             "from %s to %s: %s%s", old, ctx->layout.version,
+                             text && *text ? text : "nothing to take over",
                              failed ? " (fix the file named and re-run: leofs-upgrade takeover)"
                                     : "");
     free(text);
