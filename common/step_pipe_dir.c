@@ -246,6 +246,9 @@ enum lu_status step_pipe_dir(struct lu_context *ctx)
                            "by hand once no node runs");
     if (warned)
         return step_finish(step, LU_STATUS_WARNING, "pipe dirs left alone (see above)");
-    return step_finish(step, LU_STATUS_UNCHANGED, step_change_count(step) ? "stale pipe dir removed"
-                                                                           : "no stale pipe dir");
+    size_t removed = step_change_count(step);
+    if (!removed)
+        return step_finish(step, LU_STATUS_UNCHANGED, "no stale pipe dir");
+    return step_finish(step, LU_STATUS_UNCHANGED, "removed %zu stale pipe dir%s of root-run launch "
+                       "scripts", removed, removed == 1 ? "" : "s");
 }
