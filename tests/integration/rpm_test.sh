@@ -9,6 +9,7 @@ source=$(realpath "$2")
 plugin_dir=$build/rpm-plugin
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpm-XXXXXX")
 source "$source/tests/integration/case_lib.sh"
+source "$source/tests/integration/rpm_sign.sh"
 
 build_packages() {
     local spec=$source/tests/packages/leofs-test.spec.in
@@ -40,10 +41,13 @@ SPEC
     rpmbuild -bb --quiet --define "_topdir $work/other/top" "$work/other/other.spec" \
         >"$work/other/log" 2>&1 || { cat "$work/other/log"; exit 1; }
     mv "$work"/other/top/RPMS/noarch/other-1-1.noarch.rpm "$work/other.rpm"
+    # Signed, as rpm 6 by default installs nothing else.
+    sign_packages "$work"/rpms/*.rpm "$work"/fallback/*.rpm "$work/other.rpm" || exit 1
 }
 
 # rpm into $root with our plugin from the build tree; output in $work/out.
 rpm_in() {
+    trust_test_key "$root" >"$work/out" || return
     rpm --root "$root" --dbpath /var/lib/rpm \
         --define "__plugindir $plugin_dir" \
         --define '__transaction_leofs %{__plugindir}/leofs.so' "$@" >"$work/out" 2>&1
