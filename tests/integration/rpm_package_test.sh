@@ -39,7 +39,7 @@ sign_packages "$package" && trust_test_key "$root"
 result $? "the package is signed with a test key the root trusts"
 rpm --root "$root" --dbpath /var/lib/rpm -K "$package" 2>&1 | grep -q ': digests signatures OK$'
 result $? "rpm -K in the root finds its signature good"
-rpm --root "$root" --dbpath /var/lib/rpm -i --nodeps "$package" >"$work/install.log" 2>&1
+rpm --root "$root" --dbpath /var/lib/rpm "${rpm_policy[@]}" -i --nodeps "$package" >"$work/install.log" 2>&1
 result $? "rpm -i installs it into a root" || cat "$work/install.log"
 plugindir=$(rpm --eval '%{__plugindir}')
 macrodir=$(rpm --eval '%{_rpmmacrodir}')

@@ -5,6 +5,14 @@
 # root's rpmdb with rpm --root R --import. The caller sets $work first.
 #   sign_packages RPM...   sign each file in place (makes the key once)
 #   trust_test_key ROOT    import the key into ROOT's rpmdb (once per root)
+#   rpm_policy             rpm options for that policy, on every rpm
+#   rpm_policy_macro       the same as a macros file line (for dnf)
+# Upstream rpm 6 installs only packages with a valid signature and digests
+# (%_pkgverify_level all); Debian's rpm 6 patches that back to "digest"
+# (rpm 6.0.0-2: "do not verify signatures by default"), so the tests ask
+# for it themselves, on every rpm that has the macro (4.14.2 on).
+rpm_policy=(--define '_pkgverify_level all')
+rpm_policy_macro='%_pkgverify_level all'
 
 test_key_home=$work/gnupg
 test_key_id="LeoFS upgrade hooks test key <test@leofs.invalid>"
