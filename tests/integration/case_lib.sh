@@ -43,15 +43,24 @@ start_epmd() {
 # Start an Erlang node named $1 on epmd's $port; its pid in $node_pid.
 start_node() {
     ERL_EPMD_PORT=$port erl -sname "$1" -noshell -detached
-    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q "$1" && break; sleep 0.2; done
-    node_pid=$(pgrep -n -f -- "-sname $1")
+    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep "$1" >/dev/null && break; sleep 0.2; done
+    # Ours, not another test's node of the same name on this machine (the
+    # newest one may be someone else's): the one with our epmd port.
+    node_pid=
+    local pid
+    for pid in $(pgrep -f -- "-sname $1"); do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -x "ERL_EPMD_PORT=$port" >/dev/null &&
+            node_pid=$pid
+    done
     [[ -n $node_pid ]] || fail "the Erlang node did not start" || return
     node_pids+=("$node_pid")
 }
 
+# (grep without -q in these waits: under pipefail, epmd killed by SIGPIPE
+# after grep -q's early exit would read as "not registered".)
 stop_node() {
     kill "$node_pid"
-    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep -q "$1" || break; sleep 0.2; done
+    for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names 2>/dev/null | grep "$1" >/dev/null || break; sleep 0.2; done
 }
 
 run_case() {

@@ -7,6 +7,7 @@ set -uo pipefail
 source=$(realpath "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpmpkg-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+source "$source/tests/integration/rpm_sign.sh"
 passed=0
 failed=0
 result() {
@@ -32,7 +33,13 @@ result $? "the package file exists"
 
 root=$work/root
 mkdir -p "$root/etc"
-rpm --root "$root" --dbpath /var/lib/rpm -i --nodeps "$package" >"$work/install.log" 2>&1
+# Signed with a test key the root trusts, as rpm 6 by default installs
+# nothing else.
+sign_packages "$package" && trust_test_key "$root"
+result $? "the package is signed with a test key the root trusts"
+rpm --root "$root" --dbpath /var/lib/rpm -K "$package" 2>&1 | grep -q ': digests signatures OK$'
+result $? "rpm -K in the root finds its signature good"
+rpm --root "$root" --dbpath /var/lib/rpm "${rpm_policy[@]}" -i --nodeps "$package" >"$work/install.log" 2>&1
 result $? "rpm -i installs it into a root" || cat "$work/install.log"
 plugindir=$(rpm --eval '%{__plugindir}')
 macrodir=$(rpm --eval '%{_rpmmacrodir}')

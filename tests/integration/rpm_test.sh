@@ -9,6 +9,7 @@ source=$(realpath "$2")
 plugin_dir=$build/rpm-plugin
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-rpm-XXXXXX")
 source "$source/tests/integration/case_lib.sh"
+source "$source/tests/integration/rpm_sign.sh"
 
 build_packages() {
     local spec=$source/tests/packages/leofs-test.spec.in
@@ -40,11 +41,15 @@ SPEC
     rpmbuild -bb --quiet --define "_topdir $work/other/top" "$work/other/other.spec" \
         >"$work/other/log" 2>&1 || { cat "$work/other/log"; exit 1; }
     mv "$work"/other/top/RPMS/noarch/other-1-1.noarch.rpm "$work/other.rpm"
+    # Signed, as rpm 6 by default installs nothing else (one copy not).
+    cp "$work/other.rpm" "$work/other-unsigned.rpm"
+    sign_packages "$work"/rpms/*.rpm "$work"/fallback/*.rpm "$work/other.rpm" || exit 1
 }
 
 # rpm into $root with our plugin from the build tree; output in $work/out.
 rpm_in() {
-    rpm --root "$root" --dbpath /var/lib/rpm \
+    trust_test_key "$root" >"$work/out" || return
+    rpm --root "$root" --dbpath /var/lib/rpm "${rpm_policy[@]}" \
         --define "__plugindir $plugin_dir" \
         --define '__transaction_leofs %{__plugindir}/leofs.so' "$@" >"$work/out" 2>&1
 }
@@ -195,8 +200,8 @@ case_dnf_installroot() {
     printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
     local home=$work/dnf-home
     mkdir -p "$home"
-    printf '%%_dbpath /var/lib/rpm\n%%__plugindir %s\n%%__transaction_leofs %%{__plugindir}/leofs.so\n' \
-        "$plugin_dir" >"$home/.rpmmacros"
+    printf '%%_dbpath /var/lib/rpm\n%%__plugindir %s\n%%__transaction_leofs %%{__plugindir}/leofs.so\n%s\n' \
+        "$plugin_dir" "$rpm_policy_macro" >"$home/.rpmmacros"
     HOME=$home /usr/bin/python3 /usr/bin/dnf --installroot="$root" --releasever=12 \
         --disablerepo='*' --nogpgcheck -y -q upgrade "$(pkg 1.3.8)" >"$work/out" 2>&1 ||
         fail "dnf upgrade failed: $(tail -5 "$work/out")" || return
@@ -255,7 +260,19 @@ case_missing_core_refuses_leofs_only() {
     if grep -q "leofs" "$work/out"; then fail "unrelated rpm -i: $(cat "$work/out")"; return 1; fi
 }
 
+# The signature policy the tests run under is in force: an unsigned
+# package is refused, and --nosignature (what rpm-plugin-leofs(8) tells
+# sites with unsigned LeoFS packages) lets it in for one transaction.
+case_signature_policy_in_force() {
+    if rpm_in -i "$work/other-unsigned.rpm"; then fail "an unsigned package went in"; return 1; fi
+    said "does not verify" || return
+    rpm_in -i --nosignature "$work/other-unsigned.rpm" ||
+        fail "rpm -i --nosignature: $(tail -3 "$work/out")" || return
+    [[ $(rpm_q other) == other-1-1.noarch ]] || fail "rpm -q: $(rpm_q other)" || return
+}
+
 build_packages
+run_case case_signature_policy_in_force
 run_case case_upgrade
 run_case case_quiet_unless_asked
 run_case case_missing_core_refuses_leofs_only
