@@ -113,6 +113,25 @@ static const struct env_entry *runner_user_of(const struct env_file *env)
     return e && !e->expands && e->value[0] ? e : NULL;
 }
 
+/* The environment file PATH is root's alone and sets KEY=VALUE. */
+static bool trusted_env_sets(int root_fd, const char *path, const char *key, const char *value)
+{
+    char *data, error[256];
+    size_t length;
+    struct trust trust;
+    struct env_file env;
+    bool found = false;
+    if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) < 0)
+        return false;
+    if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
+        const struct env_entry *e = env_find(&env, key);
+        found = e && !e->expands && strcmp(e->value, value) == 0;
+        env_free(&env);
+    }
+    free(data);
+    return found;
+}
+
 /* KEY=VALUE is also set in a root-only environment file of NODE in another
  * version dir, as it was or saved by the package manager: the takeover
  * carried root's own choice into a file it wrote (which trust.h never
@@ -132,21 +151,11 @@ static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layo
         if (strcmp(versions[v], layout->version) == 0 || !trust_dir(root_fd, etc))
             continue; /* nothing in a dir someone else can write is root's choice */
         for (size_t s = 0; trust_saved_suffixes[s] && !found; s++) {
-            char *path, *data, error[256];
-            size_t length;
-            struct trust trust;
-            struct env_file env;
-            if (asprintf(&path, LEOFS_HOME "/%s/%s/etc/leo_%s.environment%s", versions[v],
-                         node->dir, node->type, trust_saved_suffixes[s]) < 0)
+            char *path;
+            if (asprintf(&path, "%s/leo_%s.environment%s", etc, node->type,
+                         trust_saved_suffixes[s]) < 0)
                 continue;
-            if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) == 0) {
-                if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
-                    const struct env_entry *e = env_find(&env, key);
-                    found = e && !e->expands && strcmp(e->value, value) == 0;
-                    env_free(&env);
-                }
-                free(data);
-            }
+            found = trusted_env_sets(root_fd, path, key, value);
             free(path);
         }
     }
@@ -155,22 +164,12 @@ static bool confirmed_by_other_version(int root_fd, const struct lu_layout *layo
      * its own name was root's alone (config_save.h). */
     count = found ? 0 : config_save_list(root_fd, &versions);
     for (int v = 0; v < count && !found; v++) {
-        char *path, *data, error[256];
-        size_t length;
-        struct trust trust;
-        struct env_file env;
+        char *path;
         if (strcmp(versions[v], layout->version) == 0 ||
             asprintf(&path, CONFIG_SAVE_HOME "/%s/%s/leo_%s.environment", versions[v], node->dir,
                      node->type) < 0)
             continue;
-        if (trust_read_file(root_fd, path, ENV_FILE_LIMIT, &data, &length, &trust) == 0) {
-            if (trust.trusted && env_parse(data, length, path, &env, error, sizeof error) == 0) {
-                const struct env_entry *e = env_find(&env, key);
-                found = e && !e->expands && strcmp(e->value, value) == 0;
-                env_free(&env);
-            }
-            free(data);
-        }
+        found = trusted_env_sets(root_fd, path, key, value);
         free(path);
     }
     layout_free_versions(versions, count > 0 ? count : 0);
