@@ -35,10 +35,14 @@ root=$work/root
 mkdir -p "$root/etc"
 # Signed with a test key the root trusts, as rpm 6 by default installs
 # nothing else.
-sign_packages "$package" && trust_test_key "$root"
-result $? "the package is signed with a test key the root trusts"
-rpm --root "$root" --dbpath /var/lib/rpm -K "$package" 2>&1 | grep -q ': digests signatures OK$'
-result $? "rpm -K in the root finds its signature good"
+if [[ $signing_on == yes ]]; then
+    sign_packages "$package" && trust_test_key "$root"
+    result $? "the package is signed with a test key the root trusts"
+    rpm --root "$root" --dbpath /var/lib/rpm -K "$package" 2>&1 | grep -q ': digests signatures OK$'
+    result $? "rpm -K in the root finds its signature good"
+else
+    echo "skip - signing: gpg-agent does not run under the old-kernel filter"
+fi
 rpm --root "$root" --dbpath /var/lib/rpm "${rpm_policy[@]}" -i --nodeps "$package" >"$work/install.log" 2>&1
 result $? "rpm -i installs it into a root" || cat "$work/install.log"
 plugindir=$(rpm --eval '%{__plugindir}')

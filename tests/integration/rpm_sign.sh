@@ -13,11 +13,23 @@
 # for it themselves, on every rpm that has the macro (4.14.2 on).
 rpm_policy=(--define '_pkgverify_level all')
 rpm_policy_macro='%_pkgverify_level all'
+# Under tests/support/old_kernel (tools/test --old-kernel) gpg-agent, which
+# is not ours, cannot make or use a key ("agent_genkey failed: End of
+# file"): there the packages stay unsigned and rpm keeps Debian's default
+# policy. That run is about our fallbacks; the plain run and the platform
+# matrix test the signatures. signing_on says which it is.
+signing_on=yes
+if [[ -n ${LEOFS_OLD_KERNEL:-} ]]; then
+    signing_on=no
+    rpm_policy=()
+    rpm_policy_macro=''
+fi
 
 test_key_home=$work/gnupg
 test_key_id="LeoFS upgrade hooks test key <test@leofs.invalid>"
 
 make_test_key() {
+    [[ $signing_on == yes ]] || return 0
     [[ -f $test_key_home/public.asc ]] && return 0
     mkdir -p "$test_key_home" && chmod 700 "$test_key_home"
     # RSA: every rpm's OpenPGP code verifies it (rpm 4.16's own parser as
@@ -34,6 +46,7 @@ make_test_key() {
 # %_openpgp_sign_id from rpm 6 (which can also sign with Sequoia's sq).
 # Debian's rpm names gpg /usr/bin/gpg2, which no package installs.
 sign_packages() {
+    [[ $signing_on == yes ]] || return 0
     make_test_key || return
     GNUPGHOME=$test_key_home rpmsign --addsign --define "__gpg $(command -v gpg)" \
         --define "_gpg_path $test_key_home" --define "_gpg_name $test_key_id" \
@@ -46,6 +59,7 @@ sign_packages() {
 # what is in the root.
 trust_test_key() {
     local root=$1
+    [[ $signing_on == yes ]] || return 0
     [[ -e $root.key-imported ]] && return 0
     make_test_key || return
     rpm --root "$root" --dbpath /var/lib/rpm --import "$test_key_home/public.asc" \
