@@ -105,11 +105,8 @@ static bool is_leofs_name(const char *name, char configured[][EPMD_NAME_MAX + 1]
     return false;
 }
 
-static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
-                          const char *format, ...) __attribute__((format(printf, 3, 4)));
-
-static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
-                          const char *format, ...)
+enum lu_status epmd_say(struct epmd_verdict *verdict, enum lu_status status, const char *format,
+                        ...)
 {
     va_list args;
     va_start(args, format);
@@ -127,7 +124,7 @@ static enum lu_status judge_nodes(struct lu_context *ctx, struct lu_step *step, 
     size_t configured_count = configured_names(ctx, step, configured);
     bool *leofs = calloc(names->count, sizeof *leofs);
     if (!leofs)
-        return say(verdict, LU_STATUS_FAILED, "out of memory");
+        return epmd_say(verdict, LU_STATUS_FAILED, "out of memory");
     size_t leofs_count = 0;
     for (size_t i = 0; i < names->count; i++) {
         leofs[i] = is_leofs_name(names->nodes[i].name, configured, configured_count);
@@ -138,13 +135,13 @@ static enum lu_status judge_nodes(struct lu_context *ctx, struct lu_step *step, 
     char list[1024] = "";
     if (leofs_count) {
         epmd_join_nodes(names, leofs, true, list, sizeof list);
-        say(verdict, LU_STATUS_REFUSED, "LeoFS nodes are running on this host (%s): stop them "
+        epmd_say(verdict, LU_STATUS_REFUSED, "LeoFS nodes are running on this host (%s): stop them "
             "first, then %s", list, then);
     } else {
         epmd_join_nodes(names, leofs, false, list, sizeof list);
-        say(verdict, LU_STATUS_WARNING, "epmd on port %d serves nodes that are not LeoFS's (%s): "
-            "left running; leofs-epmd.socket cannot listen on port %d while it runs", port, list,
-            port);
+        epmd_say(verdict, LU_STATUS_WARNING, "epmd on port %d serves nodes that are not LeoFS's "
+            "(%s): left running; leofs-epmd.socket cannot listen on port %d while it runs", port,
+            list, port);
     }
     free(leofs);
     return verdict->status;
@@ -177,7 +174,7 @@ static enum lu_status in_the_way(struct lu_context *ctx, struct epmd_verdict *ve
     /* Only 1.3.8+ has leofs-epmd.socket: before that, nothing needs the port. */
     const char *version = ctx->request ? ctx->request->new_version : NULL;
     bool socket_needed = !version || lu_version_compare(version, LEOFS_SOCKET_VERSION) >= 0;
-    return say(verdict, socket_needed ? LU_STATUS_REFUSED : LU_STATUS_WARNING,
+    return epmd_say(verdict, socket_needed ? LU_STATUS_REFUSED : LU_STATUS_WARNING,
         "port %d is held by %s, a systemd unit that is not LeoFS's: leofs-epmd.socket cannot "
         "listen there; run `systemctl disable --now %s`, then %s", port, what, units,
         socket_needed ? then : "start leofs-epmd.socket once LeoFS is 1.3.8 or later");
@@ -192,7 +189,7 @@ static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, i
     char unit[SYSTEMD_UNIT_MAX], service[SYSTEMD_UNIT_MAX];
     int socket = systemctl ? systemd_socket_on_port(step, systemctl, port, unit, service) : -1;
     if (socket == 1 && strcmp(unit, LEOFS_EPMD_SOCKET) == 0)
-        return say(verdict, LU_STATUS_UNCHANGED, "epmd on port %d is LeoFS's, run by systemd "
+        return epmd_say(verdict, LU_STATUS_UNCHANGED, "epmd on port %d is LeoFS's, run by systemd "
                    "(%s): left alone", port, unit);
     if (socket == 1) {
         char units[2 * SYSTEMD_UNIT_MAX + 2];
@@ -209,8 +206,8 @@ static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, i
         step_note(step, LU_LOG_DEBUG, "pid %ld holds port %d (%s)", (long)pids[i], port,
                   in_unit ? unit : "in no systemd service or scope");
         if (in_unit && strcmp(unit, LEOFS_EPMD_SERVICE) == 0)
-            return say(verdict, LU_STATUS_UNCHANGED, "epmd on port %d is LeoFS's, run by systemd "
-                       "(%s, pid %ld): left alone", port, unit, (long)pids[i]);
+            return epmd_say(verdict, LU_STATUS_UNCHANGED, "epmd on port %d is LeoFS's, run by "
+                       "systemd (%s, pid %ld): left alone", port, unit, (long)pids[i]);
         size_t length = in_unit ? strlen(unit) : 0;
         if (length > 8 && strcmp(unit + length - 8, ".service") == 0) {
             char what[SYSTEMD_UNIT_MAX + 64];
@@ -218,7 +215,7 @@ static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, i
             return in_the_way(ctx, verdict, port, what, unit, then);
         }
         if (pids[i] == 1)
-            return say(verdict, LU_STATUS_WARNING, "port %d is held by PID 1, and %s: left "
+            return epmd_say(verdict, LU_STATUS_WARNING, "port %d is held by PID 1, and %s: left "
                        "alone; leofs-epmd.socket cannot listen there unless that socket is "
                        "leofs-epmd.socket", port, systemctl ? "systemd did not say which of its "
                        "units listens there" : "no running systemd can be asked for its unit");
@@ -226,12 +223,12 @@ static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, i
             epmd = pids[i];
     }
     if (count <= 0)
-        return say(verdict, LU_STATUS_WARNING, "epmd on port %d has no node, but no process "
+        return epmd_say(verdict, LU_STATUS_WARNING, "epmd on port %d has no node, but no process "
                    "holding the port was found in /proc: left running; check `%s` shows no "
                    "node, stop that epmd by hand, then start leofs-epmd.socket", port,
                    epmd_names_hint(port));
     verdict->stale = epmd ? epmd : pids[0];
-    return say(verdict, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no node",
+    return epmd_say(verdict, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no node",
         (long)verdict->stale, port);
 }
 
@@ -245,7 +242,7 @@ enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port
         char units[512];
         int active = systemd_active_node_units(step, systemctl, units, sizeof units);
         if (active > 0)
-            return say(verdict, LU_STATUS_REFUSED, "LeoFS node units are active (%s): a LeoFS "
+            return epmd_say(verdict, LU_STATUS_REFUSED, "LeoFS node units are active (%s): a LeoFS "
                        "node runs on this host; stop it first (`systemctl stop %s`), then %s",
                        units, units, then);
         if (active < 0)
@@ -256,7 +253,7 @@ enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port
     enum epmd_result result = epmd_names(port, &names, error, sizeof error);
     switch (result) {
     case EPMD_NO_LISTENER:
-        say(verdict, LU_STATUS_UNCHANGED, "no epmd on port %d", port);
+        epmd_say(verdict, LU_STATUS_UNCHANGED, "no epmd on port %d", port);
         break;
     case EPMD_ANSWERED:
         if (names.count)
@@ -267,22 +264,22 @@ enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port
     case EPMD_NOT_EPMD:
         epmd_describe_holder(port, holder, sizeof holder);
         step_note(step, LU_LOG_DEBUG, "port %d: %s", port, error);
-        say(verdict, LU_STATUS_WARNING, "port %d is held by %s, not epmd: left alone; "
+        epmd_say(verdict, LU_STATUS_WARNING, "port %d is held by %s, not epmd: left alone; "
             "leofs-epmd.socket cannot listen there", port, holder);
         break;
     case EPMD_NO_ANSWER:
         epmd_describe_holder(port, holder, sizeof holder);
-        say(verdict, LU_STATUS_REFUSED, "port %d is held by %s, which accepted a connection but "
-            "did not answer as epmd: cannot tell whether LeoFS nodes run: check `%s`, stop LeoFS "
-            "nodes by hand, then %s", port, holder, epmd_names_hint(port), then);
+        epmd_say(verdict, LU_STATUS_REFUSED, "port %d is held by %s, which accepted a connection "
+            "but did not answer as epmd: cannot tell whether LeoFS nodes run: check `%s`, stop "
+            "LeoFS nodes by hand, then %s", port, holder, epmd_names_hint(port), then);
         break;
     case EPMD_TOO_BIG:
-        say(verdict, LU_STATUS_REFUSED, "epmd on port %d answered more than can be checked (%s): "
-            "cannot tell whether LeoFS nodes run: check `%s`, stop LeoFS nodes by hand, then %s",
-            port, error, epmd_names_hint(port), then);
+        epmd_say(verdict, LU_STATUS_REFUSED, "epmd on port %d answered more than can be checked "
+            "(%s): cannot tell whether LeoFS nodes run: check `%s`, stop LeoFS nodes by hand, "
+            "then %s", port, error, epmd_names_hint(port), then);
         break;
     default:
-        say(verdict, LU_STATUS_FAILED, "cannot ask epmd on port %d for its nodes: %s: check "
+        epmd_say(verdict, LU_STATUS_FAILED, "cannot ask epmd on port %d for its nodes: %s: check "
             "`%s`, then %s", port, error, epmd_names_hint(port), then);
         break;
     }

@@ -49,6 +49,10 @@ void epmd_describe_holder(int port, char *text, size_t size);
  * then a checked SIGTERM if that did not work. Returns the status, with
  * the line to end the step with in VERDICT (UNCHANGED: stopped, or would
  * be in a dry run, the change recorded in STEP). */
+/* Set VERDICT's status and message (printf FORMAT); returns the status. */
+enum lu_status epmd_say(struct epmd_verdict *verdict, enum lu_status status, const char *format,
+                        ...) __attribute__((format(printf, 3, 4)));
+
 enum lu_status epmd_stop_stale(struct lu_context *ctx, struct lu_step *step, int port, pid_t pid,
                                struct epmd_verdict *verdict);
 

@@ -10,36 +10,22 @@
 #include "step_epmd.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
-                          const char *format, ...) __attribute__((format(printf, 3, 4)));
-
-static enum lu_status say(struct epmd_verdict *verdict, enum lu_status status,
-                          const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(verdict->message, sizeof verdict->message, format, args);
-    va_end(args);
-    return verdict->status = status;
-}
 
 static enum lu_status stopped(struct lu_step *step, int port, pid_t pid,
                               struct epmd_verdict *verdict)
 {
     step_change(step, "stopped stale epmd (pid %ld) on port %d", (long)pid, port);
-    return say(verdict, LU_STATUS_UNCHANGED, "stopped stale epmd (pid %ld) on port %d",
+    return epmd_say(verdict, LU_STATUS_UNCHANGED, "stopped stale epmd (pid %ld) on port %d",
                (long)pid, port);
 }
 
 static enum lu_status cannot_stop(int port, pid_t pid, const char *why,
                                   struct epmd_verdict *verdict)
 {
-    return say(verdict, LU_STATUS_FAILED, "could not stop stale epmd (pid %ld) on port %d: "
+    return epmd_say(verdict, LU_STATUS_FAILED, "could not stop stale epmd (pid %ld) on port %d: "
                "%s; check `%s` shows no node, then stop it by hand (kill %ld) and retry",
                (long)pid, port, why, epmd_names_hint(port), (long)pid);
 }
@@ -61,8 +47,8 @@ static enum lu_status fallback(struct lu_step *step, int port, pid_t pid,
             epmd_join_nodes(&names, flags, false, list, sizeof list);
         free(flags);
         epmd_names_free(&names);
-        return say(verdict, LU_STATUS_REFUSED, "nodes registered with epmd on port %d while it "
-                   "was being stopped (%s): epmd left running; stop those nodes first, then "
+        return epmd_say(verdict, LU_STATUS_REFUSED, "nodes registered with epmd on port %d while "
+                   "it was being stopped (%s): epmd left running; stop those nodes first, then "
                    "retry", port, list);
     }
     epmd_names_free(&names);
@@ -93,11 +79,11 @@ enum lu_status epmd_stop_stale(struct lu_context *ctx, struct lu_step *step, int
 {
     verdict->stale = pid;
     if (ctx->refused)
-        return say(verdict, LU_STATUS_SKIPPED, "stale epmd (pid %ld) on port %d left running "
+        return epmd_say(verdict, LU_STATUS_SKIPPED, "stale epmd (pid %ld) on port %d left running "
                    "because the upgrade was refused", (long)pid, port);
     if (ctx->dry_run) {
         step_change(step, "stop stale epmd (pid %ld) on port %d", (long)pid, port);
-        return say(verdict, LU_STATUS_UNCHANGED, "stop stale epmd (pid %ld) on port %d: it "
+        return epmd_say(verdict, LU_STATUS_UNCHANGED, "stop stale epmd (pid %ld) on port %d: it "
                    "serves no node", (long)pid, port);
     }
     char error[512];
