@@ -240,51 +240,33 @@ const char *lu_outcome_name(enum lu_outcome outcome)
     return "unknown";
 }
 
-/* Length of the valid UTF-8 sequence at P (1 to 4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *p)
-{
-    size_t length = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-    if (p[0] < 0x80)
-        return 1;
-    for (size_t i = 1; i < length; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) || /* overlong, surrogate */
-        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))   /* overlong, > U+10FFFF */
-        return 0;
-    return length;
-}
-
-/* A JSON string: valid UTF-8 as it is, control characters escaped, and
- * bytes that are not UTF-8 (file names may hold any) as U+FFFD. */
+/* A JSON string: valid UTF-8 as it is, control characters (C0, DEL, C1 and
+ * the bidi controls, which a viewer of the report would act on) escaped,
+ * and bytes that are not UTF-8 (file names may hold any) as U+FFFD. */
 static void json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
-        size_t length = utf8_sequence(p);
+        unsigned long code;
+        size_t length = text_utf8_sequence(p, &code);
         if (length == 0) {
             fputs("\\ufffd", out);
             p++;
             continue;
         }
-        if (length > 1) {
-            fwrite(p, 1, length, out);
-            p += length;
-            continue;
-        }
-        switch (*p) {
+        switch (code) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
         case '\n': fputs("\\n", out); break;
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\u%04x", *p);
+            if (text_is_control(code)) /* all of them in the BMP */
+                fprintf(out, "\\u%04lx", code);
             else
-                fputc(*p, out);
+                fwrite(p, 1, length, out);
         }
-        p++;
+        p += length;
     }
     fputc('"', out);
 }

@@ -46,9 +46,7 @@ bool text_is_binary(const char *text, size_t length)
     return false;
 }
 
-/* The length of the valid UTF-8 sequence at P (1 to 4) and its code point,
- * or 0 when P does not start one. */
-static size_t utf8_sequence(const unsigned char *p, unsigned long *code)
+size_t text_utf8_sequence(const unsigned char *p, unsigned long *code)
 {
     size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
     if (p[0] < 0x80) {
@@ -70,9 +68,7 @@ static size_t utf8_sequence(const unsigned char *p, unsigned long *code)
     return n;
 }
 
-/* Characters a terminal or a log viewer acts on: C0, DEL, C1 and the bidi
- * embedding, override and isolate controls and marks. */
-static bool is_control(unsigned long c)
+bool text_is_control(unsigned long c)
 {
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
            (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
@@ -83,13 +79,13 @@ size_t text_hide_controls(char *text)
     unsigned char *in = (unsigned char *)text, *out = in;
     while (*in) {
         unsigned long code;
-        size_t n = utf8_sequence(in, &code);
+        size_t n = text_utf8_sequence(in, &code);
         if (n == 0) {
             /* Not UTF-8: a lone byte, shown unless it is C1 (0x9b is CSI
              * on 8-bit terminals). */
             *out++ = *in >= 0x80 && *in <= 0x9f ? '?' : *in;
             in++;
-        } else if (is_control(code)) {
+        } else if (text_is_control(code)) {
             *out++ = '?';
             in += n;
         } else {

@@ -21,6 +21,14 @@ void text_trim(const char **start, size_t *length);
  * text configuration file holds (tab, CR and LF are fine). */
 bool text_is_binary(const char *text, size_t length);
 
+/* The length of the valid UTF-8 sequence at P (1 to 4) and its code point,
+ * or 0 when P does not start one (overlong forms, surrogates and code
+ * points above U+10FFFF are not valid). */
+size_t text_utf8_sequence(const unsigned char *p, unsigned long *code);
+/* Characters a terminal or a log viewer acts on: C0, DEL, C1 and the bidi
+ * embedding, override and isolate controls and marks. */
+bool text_is_control(unsigned long code);
+
 /* Show every control character of TEXT as '?', in place: C0 and DEL, C1
  * (as UTF-8 or as a lone byte) and the Unicode bidi controls (U+202A-202E,
  * U+2066-2069, U+200E, U+200F, U+061C), so that a file name can neither

@@ -239,6 +239,27 @@ Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
     assert_owner("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", 990);
 }
 
+/* A name with C1 and bidi controls (a local user may make one) reaches a
+ * JSON reader escaped, so that a terminal showing the report obeys neither. */
+Test(ownership, json_escapes_c1_and_bidi_controls)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /srv/a\xc2\x9b" "b\xe2\x80\xae" "c/q\n", 0644);
+    fixture_write("/srv/a\xc2\x9b" "b\xe2\x80\xae" "c/q/m", "queued", 0644);
+    struct lu_request request = fixture_request();
+    struct lu_report *json_report;
+    lu_run_post(&request, &json_report);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    lu_report_write_json(json_report, out);
+    fclose(out);
+    lu_report_free(json_report);
+    cr_assert(strstr(text, "/srv/a\\u009bb\\u202ec/q: 2 of 2 entries owned by leofs"), "%s", text);
+    cr_assert_null(strstr(text, "\xc2\x9b"), "%s", text);
+    cr_assert_null(strstr(text, "\xe2\x80\xae"), "%s", text);
+    free(text);
+}
+
 /* Where a custom dir really leads is found without /proc too (dpkg runs
  * maintainer scripts chrooted without it). */
 static void custom_dirs_through_root_links(void)
