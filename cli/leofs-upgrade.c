@@ -39,6 +39,8 @@ static void usage(FILE *out)
             "  -r, --root DIR         work on the system installed in DIR (default /)\n"
             "  -n, --dry-run          report what would change, change nothing\n"
             "  -j, --json             print the report as one JSON document\n"
+            "  -b, --brief            no report: a line to stderr per step that changed\n"
+            "                         something, warnings and errors (for package scripts)\n"
             "  -p, --policy FILE      read this policy file instead of DIR/etc/leofs/upgrade.conf\n"
             "  -o, --old-version VER  the version being replaced, when known\n"
             "      --from VER, --to VER  the versions for takeover\n"
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"root", required_argument, NULL, 'r'},   {"dry-run", no_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},         {"policy", required_argument, NULL, 'p'},
+        {"brief", no_argument, NULL, 'b'},
         {"old-version", required_argument, NULL, 'o'}, {"db", required_argument, NULL, 'd'},
         {"progress", no_argument, NULL, 'P'},     {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
@@ -82,16 +85,17 @@ int main(int argc, char **argv)
     struct lu_log_sink sink = {.prefix = PROGRAM, .stderr_level = LU_LOG_WARNING,
                                .use_syslog = true};
     const char *db_choice = "auto", *from = NULL, *to = NULL;
-    bool json = false, quiet = false;
+    bool json = false, brief = false, quiet = false;
     int verbose = 0;
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "r:njp:o:qvhV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:njbp:o:qvhV", options, NULL)) != -1) {
         switch (c) {
         case 'r': request.root = optarg; break;
         case 'n': request.dry_run = true; break;
         case 'j': json = true; break;
+        case 'b': brief = true; break;
         case 'p': request.policy_path = optarg; break;
         case 'o': request.old_version = optarg; break;
         case 'd': db_choice = optarg; break;
@@ -117,11 +121,13 @@ int main(int argc, char **argv)
         return usage_error("%s", "--root needs a directory");
     if (quiet && verbose)
         return usage_error("%s", "-q and -v go against each other: give one");
+    if (brief && json)
+        return usage_error("%s", "--brief prints no report, --json one: give one");
     if (quiet)
         sink.stderr_level = LU_LOG_ERROR;
     else if (verbose)
         sink.stderr_level = verbose > 1 ? LU_LOG_DEBUG : LU_LOG_DETAIL;
-    else if (request.progress)
+    else if (request.progress || brief)
         sink.stderr_level = LU_LOG_INFO; /* progress lines are info, as each step's line */
     const char *versions[] = {request.new_version, request.old_version, from, to};
     for (size_t i = 0; i < sizeof versions / sizeof *versions; i++)
@@ -189,7 +195,7 @@ int main(int argc, char **argv)
                                     : lu_run_takeover(&request, from, to, &report);
     if (json)
         lu_report_write_json(report, stdout);
-    else
+    else if (!brief) /* its steps' lines went to stderr */
         lu_report_write_text(report, stdout);
     lu_report_free(report);
     free(with_new);

@@ -4,7 +4,7 @@
 # A failing repair is reported with what to run by hand; it cannot undo
 # the transaction.
 if [ -z "${LEOFS_UPGRADE_PLUGIN:-}" ] && [ -x /usr/sbin/leofs-upgrade ]; then
-    /usr/sbin/leofs-upgrade post %{version} ||
+    /usr/sbin/leofs-upgrade --brief post %{version} ||
         echo "leofs: the upgrade repairs did not all succeed: fix what is said above, then run: leofs-upgrade post %{version}" >&2
 fi
 exit 0

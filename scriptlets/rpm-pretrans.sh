@@ -5,6 +5,6 @@
 # itself, so nothing is done twice. A refusal fails this package's install
 # before any of its files change.
 if [ -z "${LEOFS_UPGRADE_PLUGIN:-}" ] && [ -x /usr/sbin/leofs-upgrade ]; then
-    /usr/sbin/leofs-upgrade pre %{version} || exit 1
+    /usr/sbin/leofs-upgrade --brief pre %{version} || exit 1
 fi
 exit 0

@@ -62,7 +62,7 @@ result $? "the installed macros file names the installed plugin"
 rpmbuild -bb --define "_topdir $work/top" --define "_sourcedir $source/scriptlets" \
     "$source/spec/leofs.spec.example" >"$work/reference.log" 2>&1
 result $? "the reference leofs spec builds" || tail -20 "$work/reference.log"
-rpm -qp --scripts "$work"/top/RPMS/noarch/leofs-1.3.8-*.rpm 2>/dev/null | grep -q 'leofs-upgrade pre 1.3.8'
+rpm -qp --scripts "$work"/top/RPMS/noarch/leofs-1.3.8-*.rpm 2>/dev/null | grep -q 'leofs-upgrade --brief pre 1.3.8'
 result $? "its %pretrans calls leofs-upgrade pre for its version"
 
 # The spec with the flags Fedora and EL's redhat-rpm-config give (Fedora

@@ -119,7 +119,10 @@ upgraded() {
     [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs) == 990:990 ]] ||
         fail "the data taken over is not leofs's" || return
     [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
-    ! grep -q 'WARNING\|scriptlet failed' "$work/out" || fail "warnings: $(grep -v Alien "$work/out" | head -5)"
+    ! grep -q 'WARNING\|scriptlet failed' "$work/out" || fail "warnings: $(grep -v Alien "$work/out" | head -5)" || return
+    # Brief: a line per step that changed something, no report of what did not.
+    grep -q '^leofs\(-upgrade\)\{0,1\}: cookie: ' "$work/out" || fail "no line for the cookie: $(grep -v Alien "$work/out" | head -5)" || return
+    ! grep -q 'unchanged\|^post: ' "$work/out" || fail "the trigger printed the whole report: $(grep -v Alien "$work/out" | head -5)"
 }
 
 # rpm --noplugins (any rpm): the upgrade's repairs come from the triggers.

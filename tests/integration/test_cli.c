@@ -123,6 +123,28 @@ Test(cli, check_changes_nothing_then_post_fixes_and_rerun_is_quiet)
     cr_assert_str_eq(output.err, "", "a quiet re-run has nothing to say");
 }
 
+/* What package scripts call: no report, a line per step that changed
+ * something, nothing at all when nothing changed; refusals in full. */
+Test(cli, brief_prints_only_what_changed)
+{
+    fixture_write("/usr/local/leofs/.erlang.cookie", "C", 0644);
+    cr_assert_eq(run("--root", fixture_path(""), "--brief", "post", NULL), 0, "%s", output.err);
+    cr_assert_str_eq(output.out, "", "no report");
+    cr_assert(strstr(output.err, "leofs-upgrade: cookie: owned by leofs, mode 0400\n"), "%s", output.err);
+    cr_assert_not(strstr(output.err, "pipe-dir"), "a step that changed nothing is not said: %s",
+                  output.err);
+    cr_assert_eq(run("--root", fixture_path(""), "--brief", "post", NULL), 0);
+    cr_assert_str_eq(output.out, "");
+    cr_assert_str_eq(output.err, "", "a re-run changes nothing and says nothing");
+    cr_assert_eq(unlink(fixture_path("/usr/local/leofs/current")), 0);
+    fixture_write("/usr/local/leofs/current/notes", "user data", 0644);
+    cr_assert_eq(run("--root", fixture_path(""), "--brief", "pre", "1.3.8", NULL), 1);
+    cr_assert_str_eq(output.out, "");
+    cr_assert(strstr(output.err, "leofs-upgrade: error: current-symlink: "), "%s", output.err);
+    cr_assert_eq(run("--brief", "--json", "check", NULL), 2);
+    cr_assert(strstr(output.err, "--brief prints no report, --json one"), "%s", output.err);
+}
+
 Test(cli, options_after_the_command)
 {
     cr_assert_eq(run("check", "--root", fixture_path(""), "--json", NULL), 0, "%s", output.err);
