@@ -10,13 +10,16 @@
  * nothing or only an empty dir (as the package ships it) in its place;
  * it stays, with a warning saying why and how to move it by hand, when it
  * is a symlink, a mount point, on another filesystem, when both versions
- * hold data (never two copies that both look live), or when the new
- * parent dir is root's alone and the old one is not (root would put what
- * another user made where only root can write). Everything is fd-based:
- * the node dirs and the parts' parents are opened without following
- * symlinks and the rename is renameat between those fds. Before the
+ * hold data (never two copies that both look live). Everything is
+ * fd-based: the node dirs and the parts' parents are opened without
+ * following symlinks and the rename is renameat between those fds. The
+ * runner user may own the parents (work/ is its own): what it can swap in
+ * between the check and the rename is caught after it (the moved entry
+ * must be the very directory inode that was checked, else it is moved
+ * back), and a real directory it owns, moved, gives it nothing it did not
+ * have: the ownership step gives the new part to it anyway. Before the
  * rename the part gets the shipped dir's owner and mode (rpm -V stays
- * clean); after it, it is checked to be what was vetted, else moved back.
+ * clean).
  *
  * A note (DATA_MOVE_NOTE) in the old node dir says where each part went,
  * written atomically before the renames from the state alone (parts to
@@ -229,13 +232,6 @@ static enum part_state judge(struct node_move *job, struct part *part)
     }
     if (new_parent_st.st_dev != old_parent_st.st_dev) {
         state = left(part, "LeoFS %s's dir is on another filesystem (a rename cannot move it)",
-                     job->ctx->layout.version);
-        goto done;
-    }
-    if (root_only_dir(&new_parent_st) && !root_only_dir(&old_parent_st)) {
-        state = left(part, "its dir %s is writable by uid %u, LeoFS %s's is root's alone: root "
-                     "does not move what another user may have put there",
-                     *part->parent ? part->parent : ".", (unsigned)old_parent_st.st_uid,
                      job->ctx->layout.version);
         goto done;
     }
