@@ -132,8 +132,9 @@ static void add_part(struct node_move *job, const char *parent, const char *name
         return;
     struct part *part = &job->parts[job->count++];
     memset(part, 0, sizeof *part);
-    snprintf(part->parent, sizeof part->parent, "%s", parent ? parent : "");
-    snprintf(part->rel, sizeof part->rel, "%s%s%s", parent ? parent : "", parent ? "/" : "", name);
+    snprintf(part->parent, sizeof part->parent, "%.80s", parent ? parent : "");
+    snprintf(part->rel, sizeof part->rel, "%.80s%s%.16s", parent ? parent : "", parent ? "/" : "",
+             name);
     part->name = part->rel + (*part->parent ? strlen(part->parent) + 1 : 0);
 }
 
@@ -166,7 +167,7 @@ static void list_parts(struct node_move *job)
     qsort(agents, count, sizeof agents[0], (int (*)(const void *, const void *))strcmp);
     for (size_t i = 0; i < count; i++) {
         char parent[96];
-        snprintf(parent, sizeof parent, "snmp/%s", agents[i]);
+        snprintf(parent, sizeof parent, "snmp/%.63s", agents[i]);
         add_part(job, parent, "db");
     }
 }
