@@ -480,8 +480,40 @@ static int move_node(struct node_move *job, FILE *summary, bool *failed)
     return left_count;
 }
 
+/* Some node of VERSION keeps data in one of its parts. */
+static bool holds_data(struct lu_context *ctx, const char *version)
+{
+    bool found = false;
+    for (int i = 0; i < LEOFS_NODE_COUNT && !found; i++) {
+        const struct lu_node *node = &ctx->layout.nodes[i];
+        struct node_move job = {.ctx = ctx, .node = node, .old_fd = -1, .new_fd = -1};
+        char *dir;
+        if (asprintf(&dir, LEOFS_HOME "/%s/%s", version, node->dir) < 0)
+            continue;
+        job.old_fd = root_open(ctx->root_fd, dir, O_RDONLY | O_DIRECTORY, 0, 0);
+        job.new_fd = job.old_fd >= 0 ? fcntl(job.old_fd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (job.new_fd >= 0)
+            list_parts(&job); /* VERSION's own snmp agents */
+        for (size_t p = 0; p < job.count && !found; p++) {
+            int parent = open_dir_at(job.old_fd, job.parts[p].parent);
+            found = parent >= 0 && has_entries(parent, job.parts[p].name) == 1;
+            if (parent >= 0)
+                close(parent);
+        }
+        if (job.old_fd >= 0)
+            close(job.old_fd);
+        if (job.new_fd >= 0)
+            close(job.new_fd);
+        free(dir);
+    }
+    return found;
+}
+
 /* The version whose data moves: the one the package manager replaced
- * (the request's, an upgrade or a downgrade), else the newest older one. */
+ * (the request's, an upgrade's or a downgrade's). Unknown (dpkg's file
+ * trigger, leofs-upgrade post without --old): the newest older version,
+ * the takeover's source too; only when that holds no data, the oldest
+ * newer version that does (a downgrade: its data comes back). */
 static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
@@ -503,15 +535,21 @@ static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
         if (!old)
             snprintf(why, why_size, "LeoFS %s's dir is gone: no data to move", wanted);
     } else {
-        const char *best = NULL;
-        for (int i = 0; i < count; i++)
+        const char *older = NULL, *newer = NULL;
+        for (int i = 0; i < count; i++) /* oldest first */
             if (lu_version_compare(versions[i], new_version) < 0)
-                best = versions[i]; /* oldest first: the last one is the newest */
+                older = versions[i];
+        if (!older || !holds_data(ctx, older))
+            for (int i = 0; i < count && !newer; i++)
+                if (lu_version_compare(versions[i], new_version) > 0 &&
+                    holds_data(ctx, versions[i]))
+                    newer = versions[i];
+        const char *best = newer ? newer : older;
         if (best)
             old = strdup(best);
         else
-            snprintf(why, why_size, "no LeoFS version older than %s under %s: no data to move",
-                     new_version, lu_display_path(ctx, LEOFS_HOME));
+            snprintf(why, why_size, "no other LeoFS version under %s: no data to move",
+                     lu_display_path(ctx, LEOFS_HOME));
     }
     layout_free_versions(versions, count);
     return old;

@@ -188,6 +188,21 @@ Test(data_move, downgrade_brings_the_data_back, .init = upgrade_root, .fini = te
     cr_assert_not(fixture_exists(NEW "/leo_storage/DATA-MOVED"));
 }
 
+Test(data_move, downgrade_without_the_versions_finds_the_data, .init = upgrade_root,
+     .fini = teardown)
+{
+    /* dpkg's file trigger knows only the version now installed. An older
+     * version dir that the data left long ago holds only its note. */
+    fixture_mkdir("/usr/local/leofs/1.3.5/leo_storage", 0755);
+    fixture_write("/usr/local/leofs/1.3.5/leo_storage/DATA-MOVED", "moved\n", 0644);
+    cr_assert_eq(run(NULL, "1.3.8", false), LU_OUTCOME_OK);
+    assert_data_in("1.3.8", "1.3.7");
+    fixture_leofs_ship("1.3.7");
+    cr_assert_eq(run(NULL, "1.3.7", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(strstr(step->message, "from 1.3.8 to 1.3.7"), "%s", step->message);
+    assert_data_in("1.3.7", "1.3.8");
+}
+
 Test(data_move, policy_keeps_the_data_in_place, .init = upgrade_root, .fini = teardown)
 {
     fixture_write("/etc/leofs/upgrade.conf", "data-move = off\n", 0644);
