@@ -265,6 +265,21 @@ Test(data_move, a_mount_point_stays, .init = upgrade_root, .fini = teardown)
     umount(fixture_path(OLD "/leo_storage/avs"));
 }
 
+Test(data_move, another_filesystem_stays, .init = upgrade_root, .fini = teardown)
+{
+    fixture_hide_proc(); /* a private mount namespace */
+    cr_assert_eq(mount("lu-work", fixture_path(NEW "/leo_storage/work"), "tmpfs", 0, "mode=0755"),
+                 0);
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/work/queue: LeoFS 1.3.8's dir is "
+                              "on another filesystem"), "%s", fixture_log());
+    cr_assert(fixture_exists(OLD "/leo_storage/work/queue/1/message0"));
+    cr_assert(fixture_exists(NEW "/leo_storage/avs/object/0.avs"), "avs is on the same one");
+    assert_contains(OLD "/leo_storage/DATA-MOVED", "work/queue stays here: ");
+    umount(fixture_path(NEW "/leo_storage/work"));
+}
+
 Test(data_move, a_node_registered_with_epmd_refuses, .init = upgrade_root, .fini = teardown)
 {
     struct fake_epmd_config config = {.mode = FAKE_EPMD,
