@@ -3,8 +3,8 @@
 # no apt and this build tree (tools/demo --no-install --build-dir BUILD).
 # Checks its exit status, the outcomes it reports (three refusals, two
 # upgrades), every value of its before/after table (24, with where the
-# objects are) (read by the demo from
-# the roots, not from the hooks' messages), the result of the by-hand
+# objects are; read by the demo from the roots, not from the hooks'
+# messages), the result of the by-hand
 # part, and that it left neither its temp dir nor its epmd and node behind.
 # Usage: demo_test.sh BUILD_DIR SOURCE_DIR. Prints "N passed, N failed".
 set -uo pipefail
