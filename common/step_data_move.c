@@ -97,7 +97,9 @@ static int open_dir_at(int dir_fd, const char *rel)
     char copy[128];
     snprintf(copy, sizeof copy, "%s", rel);
     int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-    for (char *piece = strtok(copy, "/"); piece && fd >= 0; piece = strtok(NULL, "/")) {
+    char *save = NULL;
+    for (char *piece = strtok_r(copy, "/", &save); piece && fd >= 0;
+         piece = strtok_r(NULL, "/", &save)) {
         int next = openat(fd, piece, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int saved = errno;
         close(fd);
@@ -138,6 +140,11 @@ static void add_part(struct node_move *job, const char *parent, const char *name
     part->name = part->rel + (*part->parent ? strlen(part->parent) + 1 : 0);
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 /* The fixed parts, and snmp/<agent>/db for each agent the new version ships. */
 static void list_parts(struct node_move *job)
 {
@@ -164,7 +171,7 @@ static void list_parts(struct node_move *job)
         memcpy(agents[count++], entry->d_name, n + 1);
     }
     closedir(dir);
-    qsort(agents, count, sizeof agents[0], (int (*)(const void *, const void *))strcmp);
+    qsort(agents, count, sizeof agents[0], by_name);
     for (size_t i = 0; i < count; i++) {
         char parent[96];
         snprintf(parent, sizeof parent, "snmp/%.63s", agents[i]);
