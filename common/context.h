@@ -65,6 +65,7 @@ enum lu_status step_packages(struct lu_context *ctx);
 enum lu_status step_current_precheck(struct lu_context *ctx);
 enum lu_status step_epmd(struct lu_context *ctx);
 /* Post phase, for ctx->layout.new_version: */
+enum lu_status step_data_move(struct lu_context *ctx); /* first: before the takeover */
 enum lu_status step_takeover(struct lu_context *ctx); /* also alone: lu_run_takeover */
 /* After the phase: remove the save the takeover used, if it ended well. */
 void takeover_release_save(struct lu_context *ctx);
@@ -83,5 +84,9 @@ enum lu_status step_epmd_socket(struct lu_context *ctx);
 #define STEP_PIPE_DIR "pipe-dir"
 #define STEP_EPMD_SOCKET "epmd-socket"
 #define STEP_TAKEOVER "config-takeover"
+#define STEP_DATA_MOVE "data-move"
+
+/* The note the data-move step leaves in an old node dir (step_data_move.c). */
+#define DATA_MOVE_NOTE "DATA-MOVED"
 
 #endif

@@ -127,7 +127,9 @@ static void pre_steps(struct lu_context *ctx)
 
 static void post_steps(struct lu_context *ctx)
 {
-    /* First: it may write into etc/, which the ownership step then covers. */
+    /* First the data, so that the takeover sees where it is; then the
+     * takeover: it may write into etc/, which the ownership step covers. */
+    run_step(ctx, STEP_DATA_MOVE, step_data_move);
     run_step(ctx, STEP_TAKEOVER, step_takeover);
     run_step(ctx, STEP_CURRENT, step_current);
     run_step(ctx, STEP_COOKIE, step_cookie);
@@ -242,6 +244,7 @@ static void takeover_steps(struct lu_context *ctx)
         report_set_config_error(ctx->report, error);
         return;
     }
+    run_step(ctx, STEP_DATA_MOVE, step_data_move);
     run_step(ctx, STEP_TAKEOVER, step_takeover);
     takeover_release_save(ctx);
 }

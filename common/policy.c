@@ -11,7 +11,7 @@
 
 static const char *const known_steps[] = {
     STEP_PACKAGES, STEP_EPMD, STEP_CURRENT, STEP_COOKIE, STEP_OWNERSHIP, STEP_PIPE_DIR,
-    STEP_EPMD_SOCKET, STEP_TAKEOVER,
+    STEP_EPMD_SOCKET, STEP_TAKEOVER, STEP_DATA_MOVE,
 };
 
 static bool is_step(const char *name)
@@ -105,7 +105,7 @@ int policy_parse(const char *text, size_t length, const char *name, struct lu_po
                      "%s:%u: unknown setting '%s' (known: user, group, epmd_port, data_dir, "
                      "pipe_dir and the step "
                      "names packages, epmd, current-symlink, cookie, ownership, pipe-dir, "
-                     "epmd-socket, config-takeover)",
+                     "epmd-socket, config-takeover, data-move)",
                      name, e->line, e->key);
             result = -1;
         }

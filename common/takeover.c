@@ -140,8 +140,13 @@ static int merge_key(const struct takeover_input *in, struct takeover_result *ou
     }
     int r = 0;
     if (moved) {
-        r = add_item(out, TAKEOVER_ADJUSTED, "adjusted %s = %s (was %s: the data is in LeoFS %s's dir)",
-                     key, shown(key, moved), shown(key, old_value), in->old_version);
+        bool back = strstr(moved, in->old_node_dir) == NULL && strstr(old_value, in->old_node_dir);
+        r = back ? add_item(out, TAKEOVER_ADJUSTED, "adjusted %s = %s (was %s: the data has moved "
+                            "into LeoFS %s's dir)", key, shown(key, moved), shown(key, old_value),
+                            in->new_version)
+                 : add_item(out, TAKEOVER_ADJUSTED, "adjusted %s = %s (was %s: the data is in "
+                            "LeoFS %s's dir)", key, shown(key, moved), shown(key, old_value),
+                            in->old_version);
         chosen = moved;
     } else if (kind == TAKEOVER_KEPT) {
         r = add_item(out, kind, "kept %s = %s (LeoFS %s ships %s)", key, shown(key, old_value),

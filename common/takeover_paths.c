@@ -35,6 +35,25 @@ static char *relocate_item(const struct takeover_input *in, const char *item, bo
 {
     if (!*item)
         return NULL;
+    /* A path an earlier takeover made absolute into the old node dir,
+     * whose data has moved into the new one since (step_data_move.c):
+     * relative again, so that the new version is self-contained. */
+    size_t olen = strlen(in->old_node_dir);
+    if (data_key && strncmp(item, in->old_node_dir, olen) == 0 && item[olen] == '/' &&
+        item[olen + 1]) {
+        char *normal = path_normalise(item);
+        bool inside = normal && strncmp(normal, in->old_node_dir, olen) == 0 &&
+                      normal[olen] == '/' && normal[olen + 1];
+        char *new_path = inside ? resolve(in->new_node_dir, normal + olen + 1) : NULL;
+        char *relative = NULL;
+        if (new_path && !in->exists(in->exists_data, normal) &&
+            in->exists(in->exists_data, new_path) && asprintf(&relative, "./%s", normal + olen + 1) < 0)
+            relative = NULL;
+        free(new_path);
+        free(normal);
+        if (relative)
+            return relative;
+    }
     if (data_key && item[0] != '/') {
         char *path = resolve(in->old_node_dir, item);
         if (path && in->exists(in->exists_data, path))

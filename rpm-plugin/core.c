@@ -93,7 +93,14 @@ static rpmRC core_tsm_post(rpmts ts, const char *package_names, int res)
         rpmtsiFree(iterator);
         return RPMRC_OK;
     }
-    struct rpm_view view = {.new_version = version};
+    /* The version the transaction replaced (an upgrade's or a
+     * downgrade's): the data-move step moves its data into VERSION. */
+    const char *replaced = NULL;
+    rpmtsi removed = rpmtsiInit(ts);
+    while ((te = rpmtsiNext(removed, TR_REMOVED)))
+        if (lu_package_name_in(package_names, rpmteN(te)) && !replaced)
+            replaced = rpmteV(te);
+    struct rpm_view view = {.new_version = version, .old_version = replaced};
     struct lu_request request = request_for(ts, &view);
     request.packages_known = false; /* the post phase does not look at packages */
     enum lu_outcome outcome = lu_run_post(&request, NULL);
@@ -103,6 +110,7 @@ static rpmRC core_tsm_post(rpmts ts, const char *package_names, int res)
                "above, then run: leofs-upgrade%s%s post %s\n",
                version, strcmp(request.root, "/") ? " --root " : "",
                strcmp(request.root, "/") ? request.root : "", version);
+    rpmtsiFree(removed);
     rpmtsiFree(iterator); /* after the last use of version */
     return outcome == LU_OUTCOME_OK ? RPMRC_OK : RPMRC_FAIL;
 }

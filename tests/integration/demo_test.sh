@@ -2,8 +2,9 @@
 # demo_test.sh: README's first command, as CI can run it: tools/demo with
 # no apt and this build tree (tools/demo --no-install --build-dir BUILD).
 # Checks its exit status, the outcomes it reports (three refusals, two
-# upgrades), every value of its before/after table (read by the demo from
-# the roots, not from the hooks' messages), the result of the by-hand
+# upgrades), every value of its before/after table (24, with where the
+# objects are; read by the demo from the roots, not from the hooks'
+# messages), the result of the by-hand
 # part, and that it left neither its temp dir nor its epmd and node behind.
 # Usage: demo_test.sh BUILD_DIR SOURCE_DIR. Prints "N passed, N failed".
 set -uo pipefail
@@ -51,6 +52,7 @@ table() {
         row_is "current ->" 1.3.7 1.3.8 1.3.8 &&
         row_is "cookie" "root:root 0644" "leofs:leofs 0400" "leofs:leofs 0400" &&
         row_is "objects, log, work" root leofs leofs &&
+        row_is "objects in, path" "1.3.7 [./avs]" "1.3.8 [./avs]" "1.3.8 [./avs]" &&
         row_is "/tmp/usr" "there, root's" gone gone &&
         row_is "log.log_level" 2 2 2 &&
         row_is "epmd (private port)" running stopped stopped

@@ -150,6 +150,35 @@ ocase_edited_config_and_data_path_kept() {
         fail "our package is left with its trigger pending" || return
 }
 
+# The data in the node dirs (./avs, ./work/queue) follows the version,
+# though dpkg deleted 1.3.7's configs (taken over from the save): 1.3.8's
+# config stays relative and 1.3.7's dir may go; a downgrade brings it back.
+ocase_data_in_the_node_dir_follows() {
+    with_official_137 || return
+    local v7=/usr/local/leofs/1.3.7/leo_storage v8=/usr/local/leofs/1.3.8/leo_storage
+    sed -i 's/^log.log_level = 1/log.log_level = 3/' "$root$v7/etc/leo_storage.conf"
+    mkdir -p "$root$v7/avs/object" "$root$v7/work/queue/1" &&
+        echo data >"$root$v7/avs/object/0.avs" && echo queued >"$root$v7/work/queue/1/m0" &&
+        chown -R 990:990 "$root$v7/avs" "$root$v7/work"
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    [[ ! -e $root$v7/etc/leo_storage.conf ]] || fail "dpkg kept 1.3.7's config" || return
+    local conf=$root$v8/etc/leo_storage.conf
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edited log level is lost" || return
+    grep -q '^obj_containers.path = \[./avs\]$' "$conf" || fail "data path: $(grep obj_ "$conf")" || return
+    grep -q '^queue_dir = ./work/queue$' "$conf" || fail "queue_dir: $(grep queue_dir "$conf")" || return
+    [[ -f $root$v8/avs/object/0.avs && -f $root$v8/work/queue/1/m0 ]] || fail "the data did not move" || return
+    [[ $(owner $v8/avs/object/0.avs) == 990:990 && $(mode $v8/avs) == 2755 ]] ||
+        fail "avs: $(owner $v8/avs) $(mode $v8/avs)" || return
+    [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+    odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7 (downgrade): $(tail -5 "$work/out")" || return
+    [[ -f $root$v7/avs/object/0.avs && -f $root$v7/work/queue/1/m0 && ! -e $root$v8/avs/object ]] ||
+        fail "the data did not come back into 1.3.7" || return
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8 again: $(tail -5 "$work/out")" || return
+    rm -rf "$root/usr/local/leofs/1.3.7"
+    [[ -f $root/usr/local/leofs/current/leo_storage/avs/object/0.avs &&
+        -f $root/usr/local/leofs/current/leo_storage/work/queue/1/m0 ]] || fail "data lost" || return
+}
+
 ocase_registered_node_refuses() {
     with_official_137 || return
     operator_edits_137
@@ -313,6 +342,7 @@ run_official_cases() {
     build_official_debs
     for dpkg_mode in chroot chrootless; do
         run_case_as "$dpkg_mode" ocase_edited_config_and_data_path_kept
+        run_case_as "$dpkg_mode" ocase_data_in_the_node_dir_follows
         run_case_as "$dpkg_mode" ocase_registered_node_refuses
         run_case_as "$dpkg_mode" ocase_current_directory_refuses
         run_case_as "$dpkg_mode" ocase_stale_epmd_stopped

@@ -73,7 +73,8 @@ case_upgrade_through_trigger() {
     with_137 || return
     local old=/usr/local/leofs/1.3.7/leo_storage
     sed -i 's/^log.log_level = 1/log.log_level = 3/' "$root$old/etc/leo_storage.conf"
-    mkdir -p "$root$old/avs/object" && echo data >"$root$old/avs/object/0.avs"
+    mkdir -p "$root$old/avs/object" "$root$old/work/queue/1" &&
+        echo data >"$root$old/avs/object/0.avs" && echo queued >"$root$old/work/queue/1/m0"
     dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
     said "Processing triggers for leofs-upgrade-hooks" || return
     [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
@@ -84,12 +85,37 @@ case_upgrade_through_trigger() {
     [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
     local conf=$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf
     grep -q '^log.log_level = 3$' "$conf" || fail "the operator's setting was not taken over" || return
-    grep -q "^obj_containers.path = \[$old/avs\]$" "$conf" || fail "data path: $(grep obj_ "$conf")" || return
-    [[ $(owner $old/avs/object/0.avs) == 990:990 ]] || fail "the data taken over is not leofs's" || return
+    # The data followed the version: the config stays relative, 1.3.7 may go.
+    local new=/usr/local/leofs/1.3.8/leo_storage
+    grep -q '^obj_containers.path = \[./avs\]$' "$conf" || fail "data path: $(grep obj_ "$conf")" || return
+    [[ -f $root$new/avs/object/0.avs && -f $root$new/work/queue/1/m0 && ! -e $root$old/avs ]] ||
+        fail "the data did not move into 1.3.8" || return
+    [[ $(owner $new/avs/object/0.avs) == 990:990 ]] || fail "the data moved is not leofs's" || return
+    [[ -f $root$old/DATA-MOVED ]] || fail "no DATA-MOVED note" || return
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
     # A second trigger run (dpkg --configure -a after a crash) changes nothing and succeeds.
     DPKG_ROOT=$root "$root/usr/sbin/leofs-dpkg-hook" trigger >"$work/out" 2>&1 ||
         fail "a re-run failed: $(tail -3 "$work/out")" || return
+}
+
+# dpkg -i of the older package (a downgrade): the data comes back into
+# 1.3.7's dir; and up again. The file trigger knows only the version now
+# installed: the data is found in the newer dir the package left.
+case_downgrade_through_trigger() {
+    with_137 || return
+    local v7=/usr/local/leofs/1.3.7/leo_storage v8=/usr/local/leofs/1.3.8/leo_storage
+    mkdir -p "$root$v7/avs/object" && echo data >"$root$v7/avs/object/0.avs"
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    [[ -f $root$v8/avs/object/0.avs ]] || fail "the data did not move into 1.3.8" || return
+    dpkg_in -i "$(deb 1.3.7)" || fail "dpkg -i 1.3.7 (downgrade): $(tail -5 "$work/out")" || return
+    [[ $(installed_version) == "1.3.7-1 install ok installed" ]] || fail "status: $(installed_version)" || return
+    [[ -f $root$v7/avs/object/0.avs && ! -e $root$v8/avs/object ]] ||
+        fail "the data did not come back into 1.3.7: $(ls -R "$root$v8" 2>&1 | head -5)" || return
+    grep -q '^obj_containers.path = \[./avs\]$' "$root$v7/etc/leo_storage.conf" ||
+        fail "1.3.7's data path: $(grep obj_ "$root$v7/etc/leo_storage.conf")" || return
+    [[ ! -e $root$v7/DATA-MOVED && -f $root$v8/DATA-MOVED ]] || fail "notes" || return
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8 again: $(tail -5 "$work/out")" || return
+    [[ -f $root$v8/avs/object/0.avs && ! -e $root$v7/avs/object ]] || fail "up again" || return
 }
 
 case_current_directory_refused() {
@@ -235,6 +261,7 @@ build_base_stand_ins
 build_leofs_debs
 run_case case_our_package_installs
 run_case case_upgrade_through_trigger
+run_case case_downgrade_through_trigger
 run_case case_current_directory_refused
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
 run_case case_fragments_without_our_package

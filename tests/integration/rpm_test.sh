@@ -56,6 +56,33 @@ rpm_in() {
 rpm_q() { rpm --root "$root" --dbpath /var/lib/rpm -q "$@" 2>/dev/null; }
 pkg() { echo "$work/rpms/leofs-$1-1.noarch.rpm"; }
 
+# The node's data in 1.3.7's dir, as nodes leave it.
+put_data() {
+    local v=/usr/local/leofs/$1
+    mkdir -p "$root$v/leo_storage/avs/object" "$root$v/leo_storage/work/queue/1" \
+        "$root$v/leo_manager_0/work/mnesia/127.0.0.1" &&
+        echo data >"$root$v/leo_storage/avs/object/0.avs" &&
+        echo queued >"$root$v/leo_storage/work/queue/1/message0" &&
+        echo schema >"$root$v/leo_manager_0/work/mnesia/127.0.0.1/schema.DAT"
+}
+# The data is in version $1's dir, and not in $2's.
+data_in() {
+    local f
+    for f in leo_storage/avs/object/0.avs leo_storage/work/queue/1/message0 \
+        leo_manager_0/work/mnesia/127.0.0.1/schema.DAT; do
+        [[ -f $root/usr/local/leofs/$1/$f ]] || fail "$f is not in $1's dir" || return
+        [[ ! -e $root/usr/local/leofs/$2/$f ]] || fail "$f is still in $2's dir" || return
+    done
+}
+# rpm -V: no packaged file changed owner, group or mode.
+verify_clean() {
+    local verify
+    verify=$(rpm --root "$root" --dbpath /var/lib/rpm -V leofs 2>&1 | grep -v Alien)
+    if grep -Eq '^.(M|.{3}[UG]|.{4}G)' <<<"$verify"; then
+        fail "rpm -V reports owner or mode changes: $verify"; return 1
+    fi
+}
+
 case_upgrade() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
     printf 'OLDCOOKIE' >"$root/usr/local/leofs/.erlang.cookie"
@@ -63,31 +90,58 @@ case_upgrade() {
     # The operator's setting and the node's data, to be taken over.
     local conf=/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
     sed -i 's/^log.log_level = 1/log.log_level = 3/' "$root$conf"
-    mkdir -p "$root/usr/local/leofs/1.3.7/leo_storage/avs/object" &&
-        echo data >"$root/usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs"
+    put_data 1.3.7 || fail "put data" || return
     rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -3 "$work/out")" || return
     local new_conf=$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf
     grep -q '^log.log_level = 3$' "$new_conf" || fail "the operator's setting was not taken over" || return
-    grep -q '^obj_containers.path = \[/usr/local/leofs/1.3.7/leo_storage/avs\]$' "$new_conf" ||
-        fail "obj_containers.path does not lead to the data: $(grep obj_ "$new_conf")" || return
-    [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs) == 990:990 ]] ||
-        fail "the data taken over is not leofs's" || return
+    # The data followed the version: the config stays relative.
+    said "^leofs: data-move: moved " || return
+    grep -q '^obj_containers.path = \[./avs\]$' "$new_conf" ||
+        fail "obj_containers.path is not relative: $(grep obj_ "$new_conf")" || return
+    grep -q '^queue_dir = ./work/queue$' "$new_conf" || fail "queue_dir: $(grep queue "$new_conf")" || return
+    data_in 1.3.8 1.3.7 || return
+    [[ $(owner /usr/local/leofs/1.3.8/leo_storage/avs/object/0.avs) == 990:990 ]] ||
+        fail "the data moved is not leofs's" || return
+    [[ -f $root/usr/local/leofs/1.3.7/leo_storage/DATA-MOVED ]] || fail "no DATA-MOVED note" || return
     [[ $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] || fail "current not on 1.3.8" || return
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie owner" || return
     [[ $(mode /usr/local/leofs/.erlang.cookie) == 400 ]] || fail "cookie mode" || return
     [[ $(cat "$root/usr/local/leofs/.erlang.cookie") == OLDCOOKIE ]] || fail "cookie content" || return
     [[ $(owner /usr/local/leofs/1.3.8/leo_storage/avs) == 990:990 ]] || fail "avs owner" || return
+    [[ $(mode /usr/local/leofs/1.3.8/leo_storage/avs) == 2755 ]] || fail "avs mode" || return
     [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
     [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
     # rpm -V: no packaged file changed owner, group or mode (the merged
     # config file's content and time change, as the man page says).
-    local verify
-    verify=$(rpm --root "$root" --dbpath /var/lib/rpm -V leofs 2>&1 | grep -v Alien)
-    if grep -Eq '^.(M|.{3}[UG]|.{4}G)' <<<"$verify"; then
-        fail "rpm -V reports owner or mode changes: $verify"; return 1
-    fi
-    [[ $verify == *"/1.3.8/leo_storage/etc/leo_storage.conf"* ]] ||
-        fail "rpm -V does not see the merged config: $verify" || return
+    verify_clean || return
+    [[ $(rpm --root "$root" --dbpath /var/lib/rpm -V leofs 2>&1) == *"/1.3.8/leo_storage/etc/leo_storage.conf"* ]] ||
+        fail "rpm -V does not see the merged config" || return
+    # The operator tidies up: nothing is lost.
+    rm -rf "$root/usr/local/leofs/1.3.7"
+    [[ -f $root/usr/local/leofs/current/leo_storage/avs/object/0.avs &&
+        -f $root/usr/local/leofs/current/leo_storage/work/queue/1/message0 &&
+        -f $root/usr/local/leofs/current/leo_manager_0/work/mnesia/127.0.0.1/schema.DAT ]] ||
+        fail "data lost with the old version dir" || return
+}
+
+# rpm -U --oldpackage: the data moves back into the version rpm installs.
+case_downgrade_brings_the_data_back() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    put_data 1.3.7 || fail "put data" || return
+    rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -3 "$work/out")" || return
+    data_in 1.3.8 1.3.7 || return
+    rpm_in -U -v --oldpackage "$(pkg 1.3.7)" || fail "rpm -U --oldpackage failed: $(tail -3 "$work/out")" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    said "^leofs: data-move: moved .* from 1.3.8 to 1.3.7" || return
+    data_in 1.3.7 1.3.8 || return
+    grep -q '^obj_containers.path = \[./avs\]$' "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf" ||
+        fail "1.3.7's config: $(grep obj_ "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf")" || return
+    [[ ! -e $root/usr/local/leofs/1.3.7/leo_storage/DATA-MOVED ]] || fail "stale note in 1.3.7" || return
+    grep -q '^avs -> /usr/local/leofs/1.3.7/leo_storage/avs$' "$root/usr/local/leofs/1.3.8/leo_storage/DATA-MOVED" ||
+        fail "1.3.8's note: $(cat "$root/usr/local/leofs/1.3.8/leo_storage/DATA-MOVED" 2>&1)" || return
+    verify_clean || return
+    rm -rf "$root/usr/local/leofs/1.3.8"
+    [[ -f $root/usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs ]] || fail "data lost" || return
 }
 
 case_install_beside_refused() {
@@ -280,6 +334,7 @@ else
     echo "skip - case_signature_policy_in_force: unsigned under the old-kernel filter (rpm_sign.sh)"
 fi
 run_case case_upgrade
+run_case case_downgrade_brings_the_data_back
 run_case case_quiet_unless_asked
 run_case case_missing_core_refuses_leofs_only
 run_case case_install_beside_refused

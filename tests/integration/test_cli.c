@@ -145,6 +145,24 @@ Test(cli, brief_prints_only_what_changed)
     cr_assert(strstr(output.err, "--brief prints no report, --json one"), "%s", output.err);
 }
 
+Test(cli, check_shows_each_planned_data_move_then_post_moves)
+{
+    fixture_leofs_ship("1.3.8");
+    cr_assert_eq(run("--root", fixture_path(""), "-v", "check", "1.3.8", NULL), 0, "%s", output.err);
+    cr_assert(strstr(output.err, "leofs-upgrade: data-move: would: move "
+                                 "/usr/local/leofs/1.3.7/leo_storage/avs to "
+                                 "/usr/local/leofs/1.3.8/leo_storage/avs\n"), "%s", output.err);
+    cr_assert(strstr(output.out, "data-move"), "%s", output.out);
+    cr_assert(fixture_exists("/usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs"), "check moved");
+    cr_assert_eq(run("--root", fixture_path(""), "--old-version", "1.3.7", "post", "1.3.8", NULL), 0,
+                 "%s", output.err);
+    cr_assert(strstr(output.out, "; avs, work/queue, snmp/snmpa_storage_0/db of leo_storage"),
+              "%s", output.out);
+    cr_assert(fixture_exists("/usr/local/leofs/current/leo_storage/avs/object/0.avs"));
+    cr_assert_eq(run("--root", fixture_path(""), "-q", "post", "1.3.8", NULL), 0);
+    cr_assert_str_eq(output.err, "", "a quiet re-run has nothing to say");
+}
+
 Test(cli, options_after_the_command)
 {
     cr_assert_eq(run("check", "--root", fixture_path(""), "--json", NULL), 0, "%s", output.err);

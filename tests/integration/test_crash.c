@@ -2,7 +2,9 @@
  * post phase of a realistic 1.3.7 -> 1.3.8 upgrade, then run again: the
  * tree must end exactly as after an uninterrupted run (paths, types,
  * modes, owners, link targets, contents), with no temporary file or link
- * left. Needs a build with LEOFS_FAULT_POINTS (tools/test turns it on). */
+ * left; the data parts moved into 1.3.8's dir exactly once (each
+ * data-move point is one rename), its config relative. Needs a build
+ * with LEOFS_FAULT_POINTS (tools/test turns it on). */
 #include "fixture.h"
 #include "scenario.h"
 #include "tool_run.h"
@@ -49,6 +51,25 @@ static char *reference(struct point *points, size_t *count, int *status)
     cr_assert(result.exited, "the uninterrupted run ended by signal %d", result.signal);
     *status = result.exit_status;
     char *snapshot = tree_snapshot(fixture_path(""), SCENARIO_VOLATILE);
+    /* The data is in the new version's dir, once, and its config says so
+     * relatively: the snapshot every crash case must end with. */
+    static const char *const moved[] = {"leo_storage/avs/object/0.avs",
+                                        "leo_storage/work/queue/1/message0",
+                                        "leo_manager_0/work/queue/1/message0",
+                                        "leo_gateway/cache/data/0",
+                                        "leo_storage/snmp/snmpa_storage_0/db/snmp_config_db"};
+    for (size_t i = 0; i < sizeof moved / sizeof *moved; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/usr/local/leofs/1.3.8/%s", moved[i]);
+        cr_assert(fixture_exists(path), "%s is not in the new version's dir", path);
+        snprintf(path, sizeof path, "/usr/local/leofs/1.3.7/%s", moved[i]);
+        cr_assert_not(fixture_exists(path), "%s is still in the old version's dir", path);
+    }
+    char *conf = fixture_read("/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf");
+    cr_assert(conf && strstr(conf, "obj_containers.path = [/var/leofs/avs, ./avs]\n") &&
+              strstr(conf, "queue_dir = ./work/queue\n"), "%s", conf ? conf : "(none)");
+    free(conf);
+    cr_assert(fixture_exists("/usr/local/leofs/1.3.7/leo_storage/DATA-MOVED"));
     fixture_cleanup();
 
     FILE *hits = fopen(count_file, "r");
@@ -82,8 +103,9 @@ Test(crash, killed_at_every_fault_point_then_rerun_ends_like_an_uninterrupted_ru
     for (size_t t = 0; t < sizeof temp_names / sizeof *temp_names; t++)
         cr_assert_eq(tree_snapshot_count_names(want, temp_names[t]), 0);
     /* Every kind of point is reached by this upgrade. */
-    static const char *const expected[] = {"step", "takeover-write", "atomic-write", "current-swap",
-                                           "walk-chown", "pipe-dir-remove"};
+    static const char *const expected[] = {"step", "data-move", "data-move-note", "takeover-write",
+                                           "atomic-write", "current-swap", "walk-chown",
+                                           "pipe-dir-remove"};
     for (size_t e = 0; e < sizeof expected / sizeof *expected; e++) {
         bool found = false;
         for (size_t i = 0; i < point_count; i++)

@@ -212,7 +212,7 @@ Test(faults, directories_vanishing_during_the_walk_are_skipped)
     reference = scenario_reference();
     char *want = without_vanished(reference);
     unsigned tried = 0;
-    for (unsigned hit = 1;; hit += 7) {
+    for (unsigned hit = 1;; hit += 5) {
         char fault[64];
         snprintf(fault, sizeof fault, "LEOFS_FAULT_AT=walk-chown:%u:pause", hit);
         const char *env[] = {fault, NULL};

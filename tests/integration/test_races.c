@@ -62,18 +62,20 @@ static void assert_lines_are_ours(void)
 
 /* A directory users may write to inside a data dir, holding alice's link
  * to /etc/shadow and alice's subdir; at the stop, the link becomes a hard
- * link to /etc/shadow and the subdir a link to /secret. */
+ * link to /etc/shadow and the subdir a link to /secret. Made in 1.3.7's
+ * avs: the data-move step brings it into 1.3.8's before the walk. */
+#define OLD_AVS "/usr/local/leofs/1.3.7/leo_storage/avs"
 static void drop_dir(void)
 {
     fixture_write(SHADOW, "root:secret", 0600);
     fixture_write("/secret/key", "key", 0600);
-    fixture_mkdir(V "/leo_storage/avs/drop", 01777);
-    fixture_symlink(SHADOW, V "/leo_storage/avs/drop/link");
-    fixture_chown(V "/leo_storage/avs/drop/link", ALICE, ALICE);
-    fixture_mkdir(V "/leo_storage/avs/drop/sub", 0755);
-    fixture_chown(V "/leo_storage/avs/drop/sub", ALICE, ALICE);
+    fixture_mkdir(OLD_AVS "/drop", 01777);
+    fixture_symlink(SHADOW, OLD_AVS "/drop/link");
+    fixture_chown(OLD_AVS "/drop/link", ALICE, ALICE);
+    fixture_mkdir(OLD_AVS "/drop/sub", 0755);
+    fixture_chown(OLD_AVS "/drop/sub", ALICE, ALICE);
     /* Last: making its entries gave drop the fixture's 0755 again. */
-    cr_assert_eq(chmod(fixture_path(V "/leo_storage/avs/drop"), 01777), 0);
+    cr_assert_eq(chmod(fixture_path(OLD_AVS "/drop"), 01777), 0);
 }
 
 static void swap_links(void *data)
@@ -223,10 +225,10 @@ Test(races, names_with_newlines_and_invalid_utf8_forge_no_line)
     scenario_build();
     fixture_write(SHADOW, "root:secret", 0600);
     /* Hard links are reported by name, so the name reaches the log. */
-    const char *forged = V "/leo_storage/avs/a\nleofs-upgrade: error: forged";
+    const char *forged = OLD_AVS "/a\nleofs-upgrade: error: forged";
     cr_assert_eq(link(fixture_path(SHADOW), fixture_path(forged)), 0);
-    fixture_write(V "/leo_storage/avs/\xff\xfe\n\x1b[31m", "odd", 0644);
-    fixture_write(V "/leo_gateway/cache/\xc3\x28", "odd", 0644);
+    fixture_write(OLD_AVS "/\xff\xfe\n\x1b[31m", "odd", 0644);
+    fixture_write("/usr/local/leofs/1.3.7/leo_gateway/cache/\xc3\x28", "odd", 0644);
     scenario_post(NULL, NULL, NULL, &result);
     cr_assert(result.exited && result.exit_status == 0, "exit %d: %s", result.exit_status, result.err);
     assert_lines_are_ours();
@@ -308,7 +310,8 @@ static void remove_chain(const char *path, int levels)
 Test(races, trees_5000_levels_deep_are_walked_and_removed)
 {
     scenario_build();
-    deep_chain(V "/leo_storage/avs/deep", DEPTH);
+    /* In 1.3.7's avs: the data-move step brings it into 1.3.8's, then the walk. */
+    deep_chain("/usr/local/leofs/1.3.7/leo_storage/avs/deep", DEPTH);
     deep_chain(PIPE_NODE "/deep", DEPTH);
     scenario_post(NULL, NULL, NULL, &result);
     cr_assert(result.exited && result.exit_status == 0, "exit %d: %s", result.exit_status, result.err);

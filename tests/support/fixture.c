@@ -227,7 +227,7 @@ static const char *const gateway_conf =
     "nodename = gateway_0@127.0.0.1\n"
     "distributed_cookie = 401321b4\n";
 
-void fixture_leofs_install(const char *version)
+static void install(const char *version, bool with_data)
 {
     static const struct {
         const char *dir, *type, *conf, *agent;
@@ -267,15 +267,27 @@ void fixture_leofs_install(const char *version)
         fixture_write(name, "started\n", 0644);
         snprintf(name, sizeof name, "%s/log/erlang/erlang.log.1", path);
         fixture_write(name, "=INFO REPORT=\n", 0644);
-        snprintf(name, sizeof name, "%s/work/queue/1/message0", path);
-        fixture_write(name, "queued\n", 0644);
+        snprintf(name, sizeof name, "%s/work", path);
+        fixture_mkdir(name, 0755);
         snprintf(name, sizeof name, "%s/snmp/%s/db", path, nodes[i].agent);
         fixture_mkdir(name, 0755);
-        snprintf(name, sizeof name, "%s/snmp/%s/db/snmp_config_db", path, nodes[i].agent);
-        fixture_write(name, "snmp\n", 0644);
+        if (with_data) {
+            snprintf(name, sizeof name, "%s/work/queue/1/message0", path);
+            fixture_write(name, "queued\n", 0644);
+            snprintf(name, sizeof name, "%s/snmp/%s/db/snmp_config_db", path, nodes[i].agent);
+            fixture_write(name, "snmp\n", 0644);
+        }
         snprintf(name, sizeof name, "%s/snmp/%s/LEO-PSMIB.bin", path, nodes[i].agent);
         fixture_write(name, "mib\n", 0644);
     }
+    snprintf(path, sizeof path, "/usr/local/leofs/%s/leo_storage/avs", version);
+    fixture_mkdir(path, 0755);
+    snprintf(path, sizeof path, "/usr/local/leofs/%s/leo_gateway/cache", version);
+    fixture_mkdir(path, 0755);
+    snprintf(path, sizeof path, "/usr/local/leofs/%s/leofs-adm", version);
+    fixture_write(path, "#!/bin/sh\n", 0755);
+    if (!with_data)
+        return;
     snprintf(path, sizeof path, "/usr/local/leofs/%s/leo_storage/avs/object/0.avs", version);
     fixture_write(path, "object data", 0644);
     snprintf(path, sizeof path, "/usr/local/leofs/%s/leo_storage/avs/metadata/0/000001.log",
@@ -283,8 +295,16 @@ void fixture_leofs_install(const char *version)
     fixture_write(path, "metadata", 0644);
     snprintf(path, sizeof path, "/usr/local/leofs/%s/leo_gateway/cache/data/0", version);
     fixture_write(path, "cached", 0644);
-    snprintf(path, sizeof path, "/usr/local/leofs/%s/leofs-adm", version);
-    fixture_write(path, "#!/bin/sh\n", 0755);
+}
+
+void fixture_leofs_install(const char *version)
+{
+    install(version, true);
+}
+
+void fixture_leofs_ship(const char *version)
+{
+    install(version, false);
 }
 
 static void capture(void *data, enum lu_level level, const char *line)

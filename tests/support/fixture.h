@@ -42,6 +42,10 @@ void fixture_accounts(void);
  * and environment files with LeoFS's defaults), log/, work/, snmp/<agent>/db,
  * avs/ and cache/ with some files in them. */
 void fixture_leofs_install(const char *version);
+/* VERSION as its package ships it, before any node ran: the same, with
+ * avs/, cache/, work/ and snmp/<agent>/db empty (what the data-move step
+ * may replace). */
+void fixture_leofs_ship(const char *version);
 
 /* A request for the fixture root whose log lines are captured. */
 struct lu_request fixture_request(void);

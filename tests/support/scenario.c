@@ -17,7 +17,7 @@ void scenario_build(void)
     fixture_root();
     fixture_accounts();
     fixture_leofs_install("1.3.7");
-    fixture_leofs_install("1.3.8");
+    fixture_leofs_ship("1.3.8");
     fixture_write(OLD "/leo_storage/etc/leo_storage.conf",
                   "## edited by the operator\n"
                   "managers = [manager_0@10.0.0.1, manager_1@10.0.0.2]\n"

@@ -45,7 +45,7 @@ static void edited_137(void)
 /* dpkg unpacks 1.3.8 and removes 1.3.7's files (no conffiles): here, all of etc/. */
 static void dpkg_replaces_137(void)
 {
-    fixture_leofs_install("1.3.8");
+    fixture_leofs_ship("1.3.8");
     const char *dirs[] = {"leo_manager_0", "leo_manager_1", "leo_storage", "leo_gateway"};
     for (int i = 0; i < 4; i++) {
         char cmd_path[256];

@@ -261,7 +261,8 @@ Test(takeover, storage_132_to_138)
     cr_assert(strstr(data, "\nlog.log_level = 2\n"));
     cr_assert(strstr(data, "\nlog.app = /var/log/leofs/app\n"), "custom path outside kept");
     cr_assert(strstr(data, "\nnodename = storage_0@10.0.0.5\n"));
-    /* data stays where it is: relative paths into the old dir made absolute */
+    /* both versions hold data (the fixture fills both): nothing moves, so the
+     * relative paths into the old dir are made absolute, as before the data move */
     cr_assert(strstr(data, "\nobj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.2/leo_storage/avs]\n"),
               "%s", data);
     cr_assert(strstr(data, "\nqueue_dir = /usr/local/leofs/1.3.2/leo_storage/work/queue\n"));
@@ -326,8 +327,10 @@ Test(takeover, manager_gets_mdc_keys_and_keeps_mnesia)
     cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
     char *data = fixture_read(NEW_MANAGER);
     cr_assert(strstr(data, "## A number of replication targets\nmdc_replication.max_targets = 2\n"));
-    cr_assert(strstr(data, "\nmnesia.dir = /usr/local/leofs/1.3.2/leo_manager_0/work/mnesia/127.0.0.1\n"),
-              "%s", data);
+    /* The data-move step moved mnesia into 1.3.8 first: the path stays relative. */
+    cr_assert(strstr(data, "\nmnesia.dir = ./work/mnesia/127.0.0.1\n"), "%s", data);
+    cr_assert(fixture_exists(NEW "/leo_manager_0/work/mnesia/127.0.0.1"));
+    cr_assert_not(fixture_exists(OLD "/leo_manager_0/work/mnesia"));
     free(data);
     cr_assert(has_change("leo_manager_0/leo_manager.conf: added mdc_replication.consistency.read = 1 "
                          "(new in LeoFS 1.3.3)"));
@@ -505,10 +508,11 @@ Test(takeover, policy_turns_it_off)
     assert_file(NEW_STORAGE, storage_138);
 }
 
-Test(takeover, runs_first_in_the_post_phase)
+Test(takeover, runs_first_in_the_post_phase_after_the_data_move)
 {
     run_post(true);
-    cr_assert_str_eq(lu_report_step(report, 0)->name, "config-takeover");
+    cr_assert_str_eq(lu_report_step(report, 0)->name, "data-move");
+    cr_assert_str_eq(lu_report_step(report, 1)->name, "config-takeover");
 }
 
 Test(takeover, old_shipped_copy_tells_defaults_from_edits)
@@ -560,7 +564,7 @@ Test(takeover, explicit_run_and_bad_versions)
     cr_assert_eq(lu_run_takeover(&request, "1.3.2", "1.3.8", &report), LU_OUTCOME_OK);
     step = lu_report_find(report, "config-takeover");
     cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
-    cr_assert_eq(lu_report_step_count(report), 1);
+    cr_assert_eq(lu_report_step_count(report), 2); /* data-move, config-takeover */
     lu_report_free(report);
     cr_assert_eq(lu_run_takeover(&request, NULL, NULL, &report), LU_OUTCOME_OK);
     cr_assert_eq(lu_report_find(report, "config-takeover")->status, LU_STATUS_UNCHANGED);
