@@ -25,7 +25,7 @@ import_functions() {
     local file=$1 name body
     shift
     for name in "$@"; do
-        body=$(sed -n "/^$name() {\$/,/^}\$/p" "$file")
+        body=$(sed -n -e "/^$name() {.*}\$/p" -e "/^$name() {\$/,/^}\$/p" "$file")
         [[ -n $body ]] || { echo "FAIL - $file has no function $name"; exit 1; }
         eval "$body"
     done
@@ -33,6 +33,9 @@ import_functions() {
 import_functions "$source/tests/integration/rpm_test.sh" build_packages rpm_in rpm_q pkg verify_clean
 import_functions "$source/tests/integration/dpkg_test.sh" build_our_package build_base_stand_ins \
     build_leofs_debs deb dpkg_in installed_version with_137 apt_in
+
+# LU_DEBUG=1: a failing check prints the whole output of the last command.
+[[ -z ${LU_DEBUG:-} ]] || fail() { echo "FAIL - $case_name: $*"; cat "$work/out"; return 1; }
 
 mounts=()
 cleanup_mounts() {
@@ -126,12 +129,11 @@ case_dnf_upgrade_downgrade() {
     put_data 1.3.7 || fail "put data" || return
     dnf_in upgrade "$(pkg 1.3.8)" || fail "dnf upgrade: $(tail -5 "$work/out")" || return
     [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
-    said "data-move: moved " || return
+    # (dnf does not show what the plugin logs in the transaction's end.)
     moved_and_old_removable 1.3.7 1.3.8 || return
     verify_clean || return
     dnf_in downgrade "$(pkg 1.3.7)" || fail "dnf downgrade: $(tail -5 "$work/out")" || return
     [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
-    said "data-move: moved .* from 1.3.8 to 1.3.7" || return
     moved_and_old_removable 1.3.8 1.3.7 || return
     verify_clean || return
     dnf_in upgrade "$(pkg 1.3.8)" || fail "dnf upgrade again: $(tail -5 "$work/out")" || return
@@ -209,10 +211,10 @@ case_apt_official_debs() {
     dpkg_mode=chroot
     with_official_137 || return
     put_data 1.3.7 || fail "put data" || return
-    cp "$(odeb 1.3.8)" "$work/debs/leofs_1.3.8-1_all.deb"
+    cp "$(deb 1.3.8)" "$work/test-1.3.8.deb" && cp "$(odeb 1.3.8)" "$work/debs/leofs_1.3.8-1_all.deb"
     oapt install ./leofs_1.3.8-1_all.deb
     local status=$?
-    cp "$(deb 1.3.8)" "$work/debs/leofs_1.3.8-1_all.deb" # the test deb back for the other cases
+    cp "$work/test-1.3.8.deb" "$work/debs/leofs_1.3.8-1_all.deb" # the test deb back for the other cases
     ((status == 0)) || fail "apt-get install: $(tail -5 "$work/out")" || return
     [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
     upgraded_then_137_removed || return
@@ -278,6 +280,7 @@ case_hostile_runner() {
     # As the runner user (it owns work/, avs and cache): the storage's queue
     # a symlink outside, the gateway's cache holds a FIFO and a symlink,
     # manager_1's mnesia a FIFO in its place, manager_0's queue many entries.
+    chmod 711 "$work" "$root"
     as_runner "rm -rf '$v7/leo_storage/work/queue' && ln -s '$outside' '$v7/leo_storage/work/queue' &&
         mkfifo '$v7/leo_gateway/cache/fifo' && ln -s '$outside/inner' '$v7/leo_gateway/cache/sym' &&
         rm -rf '$v7/leo_manager_1/work/mnesia' && mkfifo '$v7/leo_manager_1/work/mnesia' &&
@@ -286,7 +289,10 @@ case_hostile_runner() {
     # A hard link to a root file inside avs (a runner user makes it where
     # fs.protected_hardlinks is 0; made by root here, as it is 1).
     ln "$root/etc/root-file" "$v7/leo_storage/avs/object/link"
-    within_guard dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    # The queue symlink stays and 1.3.8's config names it: the ownership
+    # step refuses to follow it and the run fails loudly (exit 3), 1.3.8 unpacked.
+    within_guard dpkg_in -i "$(deb 1.3.8)" && fail "dpkg -i went through with a symlinked queue" && return 1
+    said "work/queue .*goes through a symlink that root does not own: not followed" || return
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
     sentinels_intact || return
     local v8=$root$top/1.3.8
@@ -319,10 +325,14 @@ case_hostile_symlinked_parts_in_root() {
     put_data 1.3.7 || fail "put data" || return
     make_sentinels
     local v7=$root$top/1.3.7
+    chmod 711 "$work" "$root"
     as_runner "rm -rf '$v7/leo_manager_0/work/mnesia' && ln -s ../../../../../../etc '$v7/leo_manager_0/work/mnesia' &&
         rm -rf '$v7/leo_manager_0/work/queue' && ln -s '$outside' '$v7/leo_manager_0/work/queue'" ||
         fail "the runner's planting failed" || return
-    within_guard dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    # Both stay, 1.3.8's config names them, the ownership step does not
+    # follow them: dpkg -i fails loudly.
+    within_guard dpkg_in -i "$(deb 1.3.8)" && fail "dpkg -i went through with symlinked parts" && return 1
+    said "goes through a symlink that root does not own: not followed" || return
     sentinels_intact || return
     [[ $(owner /etc) == 0:0 ]] || fail "the root's /etc is $(owner /etc)" || return
     [[ -L $v7/leo_manager_0/work/mnesia && ! -L $root$top/1.3.8/leo_manager_0/work/mnesia ]] ||
@@ -356,22 +366,24 @@ case_bind_mount_stays() {
     [[ -f $root$top/1.3.8/leo_storage/avs/object/dm-1.avs ]] || fail "avs did not move" || return
 }
 
+# LU_CASES=WORD runs only the cases whose name holds WORD.
+wanted() { [[ $1 == *"${LU_CASES:-}"* ]]; }
 if [[ -n ${LU_HOOKS_DEB:-} ]]; then hooks_deb=$LU_HOOKS_DEB; else build_our_package; fi
 build_base_stand_ins
 build_leofs_debs
 build_official_debs
 build_packages
 
-run_case case_dnf_upgrade_downgrade
+! wanted case_dnf_upgrade_downgrade || run_case case_dnf_upgrade_downgrade
 for deb_mode in chrootless chroot; do
-    run_case_as "$deb_mode" case_dpkg_test_debs
-    run_case_as "$deb_mode" case_dpkg_official_debs
+    ! wanted case_dpkg_test_debs || run_case_as "$deb_mode" case_dpkg_test_debs
+    ! wanted case_dpkg_official_debs || run_case_as "$deb_mode" case_dpkg_official_debs
 done
 deb_mode=chrootless
-run_case case_apt_test_debs
-run_case case_apt_official_debs
-run_case case_absolute_path_into_old_dir
-run_case case_hostile_runner
-run_case case_hostile_symlinked_parts_in_root
-run_case case_bind_mount_stays
+! wanted case_apt_test_debs || run_case case_apt_test_debs
+! wanted case_apt_official_debs || run_case case_apt_official_debs
+! wanted case_absolute_path_into_old_dir || run_case case_absolute_path_into_old_dir
+! wanted case_hostile_runner || run_case case_hostile_runner
+! wanted case_hostile_symlinked_parts_in_root || run_case case_hostile_symlinked_parts_in_root
+! wanted case_bind_mount_stays || run_case case_bind_mount_stays
 finish
