@@ -354,16 +354,21 @@ static enum part_state move_part(struct node_move *job, struct part *part)
         state = left(part, "it changed while being looked at: re-run");
         goto done;
     }
-    if (part->shipped) {
-        /* The package's owner and mode, before the rename: a re-run after
-         * a crash between the two finds the same state. */
+    /* The package's owner and mode, before the rename: a re-run after a
+     * crash between the two finds the same state. Only an owner the
+     * package can have given (root or the node's runner user: the runner
+     * may have made the empty dir in a work/ of its own) and no set-uid. */
+    const struct lu_account *runner = &job->node->runner;
+    bool owner_ok = part->shipped && (part->shipped_st.st_uid == 0 ||
+                                      (runner->found && part->shipped_st.st_uid == runner->uid));
+    if (part->shipped && owner_ok) {
         if ((st.st_uid != part->shipped_st.st_uid || st.st_gid != part->shipped_st.st_gid) &&
             fchown(item, part->shipped_st.st_uid, part->shipped_st.st_gid) < 0) {
             state = left(part, "cannot give it the packaged owner: %s", strerror(errno));
             goto done;
         }
-        if ((st.st_mode & 07777) != (part->shipped_st.st_mode & 07777) &&
-            fchmod(item, part->shipped_st.st_mode & 07777) < 0) {
+        if ((st.st_mode & 07777) != (part->shipped_st.st_mode & 03777) &&
+            fchmod(item, part->shipped_st.st_mode & 03777) < 0) {
             state = left(part, "cannot give it the packaged mode: %s", strerror(errno));
             goto done;
         }
@@ -373,7 +378,7 @@ static enum part_state move_part(struct node_move *job, struct part *part)
      * someone filled meanwhile makes it fail with ENOTEMPTY or EEXIST. */
     if (renameat(from, part->name, to, part->name) < 0) {
         int saved = errno;
-        if (part->shipped) { /* back as it was */
+        if (part->shipped && owner_ok) { /* back as it was */
             if (fchown(item, st.st_uid, st.st_gid) < 0 || fchmod(item, st.st_mode & 07777) < 0)
                 saved = saved ? saved : errno;
         }

@@ -116,8 +116,12 @@ upgraded() {
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 && $(mode /usr/local/leofs/.erlang.cookie) == 400 ]] ||
         fail "cookie $(owner /usr/local/leofs/.erlang.cookie) $(mode /usr/local/leofs/.erlang.cookie)" || return
     [[ $(cat "$root/usr/local/leofs/.erlang.cookie") == OLDCOOKIE ]] || fail "cookie content" || return
-    [[ $(owner /usr/local/leofs/1.3.7/leo_storage/avs/object/0.avs) == 990:990 ]] ||
-        fail "the data taken over is not leofs's" || return
+    # The data followed the version (data-move step), the config stays relative.
+    [[ $(owner /usr/local/leofs/1.3.8/leo_storage/avs/object/0.avs) == 990:990 ]] ||
+        fail "the data moved into 1.3.8 is not there or not leofs's" || return
+    [[ ! -e $root/usr/local/leofs/1.3.7/leo_storage/avs ]] || fail "1.3.7's avs is still there" || return
+    grep -q '^obj_containers.path = \[./avs\]$' "$new_conf" ||
+        fail "obj_containers.path: $(grep obj_ "$new_conf")" || return
     [[ $(owner /usr/local/leofs/1.3.8/leo_manager_0/work) == 990:990 ]] || fail "work owner" || return
     ! grep -q 'WARNING\|scriptlet failed' "$work/out" || fail "warnings: $(grep -v Alien "$work/out" | head -5)"
 }
