@@ -191,10 +191,61 @@ case_dpkg_official_debs() {
     odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7 (downgrade): $(tail -5 "$work/out")" || return
     [[ $(status_of_leofs) == "1.3.7-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
     moved_and_old_removable 1.3.8 1.3.7 || return
-    grep -q '^log.log_level = 3$' "$root$top/1.3.7/leo_storage/etc/leo_storage.conf" ||
-        fail "the edited log level is lost in the downgrade" || return
     odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8 again: $(tail -5 "$work/out")" || return
     upgraded_then_137_removed || return
+}
+
+# The downgrade of official-shaped debs: dpkg deletes 1.3.8's node configs
+# (no conffiles) after the hook saved them; the operator's edit must be in
+# 1.3.7's config afterwards, as it was in 1.3.8's (the data comes back, so
+# must the settings that go with it).
+case_dpkg_official_downgrade_keeps_edits() {
+    dpkg_mode=chroot
+    with_official_137 || return
+    sed -i 's/^log.log_level = 1/log.log_level = 3/' "$root$top/1.3.7/leo_storage/etc/leo_storage.conf"
+    put_data 1.3.7 || fail "put data" || return
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    grep -q '^log.log_level = 3$' "$root$top/1.3.8/leo_storage/etc/leo_storage.conf" || fail "upgrade lost the edit" || return
+    odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7 (downgrade): $(tail -5 "$work/out")" || return
+    data_once_in 1.3.7 || return
+    grep -q '^log.log_level = 3$' "$root$top/1.3.7/leo_storage/etc/leo_storage.conf" ||
+        fail "the edited log level is lost in the downgrade (1.3.7's: $(grep log_level "$root$top/1.3.7/leo_storage/etc/leo_storage.conf"); saved: $(ls "$root/var/lib/leofs-upgrade-hooks/saved" 2>&1))" || return
+}
+
+# `data-move = off` in the policy: the data stays in 1.3.7's dir, 1.3.8's
+# config names it there, and the output says 1.3.7's dir must stay.
+case_policy_off_keeps_data() {
+    with_137 || return
+    put_data 1.3.7 || fail "put data" || return
+    mkdir -p "$root/etc/leofs" && echo 'data-move = off' >"$root/etc/leofs/upgrade.conf"
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    data_once_in 1.3.7 || return
+    [[ ! -e $root$top/1.3.7/leo_storage/DATA-MOVED ]] || fail "a note though nothing moved" || return
+    grep -q "^obj_containers.path = \[$top/1.3.7/leo_storage/avs\]\$" "$root$top/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "1.3.8's data path: $(grep obj_ "$root$top/1.3.8/leo_storage/etc/leo_storage.conf")" || return
+}
+
+# The state the hooks left before issue 15 (data-move off): 1.3.8's config
+# names 1.3.7's avs. The next upgrade, with the data move on, must leave
+# no data only an old version dir holds unless it says so: either the data
+# is in 1.3.9 with relative paths, or the output warns that 1.3.7's dir
+# must stay.
+case_legacy_absolute_paths_next_upgrade() {
+    with_137 || return
+    put_data 1.3.7 || fail "put data" || return
+    mkdir -p "$root/etc/leofs" && echo 'data-move = off' >"$root/etc/leofs/upgrade.conf"
+    dpkg_in -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    grep -q "^obj_containers.path = \[$top/1.3.7/leo_storage/avs\]\$" "$root$top/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the legacy state was not made: $(grep obj_ "$root$top/1.3.8/leo_storage/etc/leo_storage.conf")" || return
+    rm "$root/etc/leofs/upgrade.conf"
+    dpkg_in -i "$(deb 1.3.9)" || fail "dpkg -i 1.3.9: $(tail -5 "$work/out")" || return
+    if configs_relative 1.3.9 2>/dev/null >/dev/null && data_once_in 1.3.9 >/dev/null; then
+        rm -rf "${root:?}$top/1.3.7" "${root:?}$top/1.3.8"
+        data_once_in current || return
+        return 0
+    fi
+    grep -q "1\.3\.7.*\(do not remove\|must stay\|stays\)\|\(do not remove\|must stay\|stays\).*1\.3\.7" "$work/out" ||
+        fail "data only 1.3.7's dir holds (1.3.9's obj_containers.path: $(grep obj_ "$root$top/1.3.9/leo_storage/etc/leo_storage.conf")), and nothing says that dir must stay: $(grep -i 'data-move\|takeover' "$work/out" | head -3)" || return
 }
 
 ## apt
@@ -204,6 +255,11 @@ case_apt_test_debs() {
     put_data 1.3.7 || fail "put data" || return
     apt_in install ./leofs_1.3.8-1_all.deb || fail "apt-get install: $(tail -5 "$work/out")" || return
     [[ $(installed_version) == "1.3.8-1 install ok installed" ]] || fail "status: $(installed_version)" || return
+    moved_and_old_removable 1.3.7 1.3.8 || return
+    apt_in install --allow-downgrades ./leofs_1.3.7-1_all.deb || fail "apt-get install 1.3.7: $(tail -5 "$work/out")" || return
+    [[ $(installed_version) == "1.3.7-1 install ok installed" ]] || fail "status: $(installed_version)" || return
+    moved_and_old_removable 1.3.8 1.3.7 || return
+    apt_in install ./leofs_1.3.8-1_all.deb || fail "apt-get install again: $(tail -5 "$work/out")" || return
     upgraded_then_137_removed || return
 }
 
@@ -371,6 +427,8 @@ wanted() { [[ $1 == *"${LU_CASES:-}"* ]]; }
 if [[ -n ${LU_HOOKS_DEB:-} ]]; then hooks_deb=$LU_HOOKS_DEB; else build_our_package; fi
 build_base_stand_ins
 build_leofs_debs
+sh "$source/tests/packages/make-leofs-deb.sh" "$work/debs" 1.3.9 "$source/scriptlets" >/dev/null ||
+    { echo "cannot build leofs 1.3.9"; exit 1; }
 build_official_debs
 build_packages
 
@@ -380,6 +438,9 @@ for deb_mode in chrootless chroot; do
     ! wanted case_dpkg_official_debs || run_case_as "$deb_mode" case_dpkg_official_debs
 done
 deb_mode=chrootless
+! wanted case_dpkg_official_downgrade_keeps_edits || run_case case_dpkg_official_downgrade_keeps_edits
+! wanted case_policy_off_keeps_data || run_case case_policy_off_keeps_data
+! wanted case_legacy_absolute_paths_next_upgrade || run_case case_legacy_absolute_paths_next_upgrade
 ! wanted case_apt_test_debs || run_case case_apt_test_debs
 ! wanted case_apt_official_debs || run_case case_apt_official_debs
 ! wanted case_absolute_path_into_old_dir || run_case case_absolute_path_into_old_dir
