@@ -424,6 +424,51 @@ case_bind_mount_stays() {
 
 # LU_CASES=WORD runs only the cases whose name holds WORD.
 wanted() { [[ $1 == *"${LU_CASES:-}"* ]]; }
+# The new version's dir on a filesystem of its own (a tmpfs mounted where
+# dpkg unpacks 1.3.8): nothing can move by rename; the data stays in
+# 1.3.7's dir, 1.3.8's configs name it there, the note says why.
+case_new_version_on_another_filesystem() {
+    with_137 || return
+    put_data 1.3.7 || fail "put data" || return
+    mkdir -p "$root$top/1.3.8" && mount -t tmpfs -o mode=755 tmpfs "$root$top/1.3.8" || fail "mount tmpfs" || return
+    mounts+=("$root$top/1.3.8")
+    dpkg_in -i "$(deb 1.3.8)"
+    local status=$?
+    local conf=$root$top/1.3.8/leo_storage/etc/leo_storage.conf
+    local path
+    path=$(sed -n 's/^obj_containers.path = \[\(.*\)\]$/\1/p' "$conf")
+    local note
+    note=$(cat "$root$top/1.3.7/leo_storage/DATA-MOVED" 2>&1)
+    umount "$root$top/1.3.8" || fail "umount" || return
+    ((status == 0)) || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    data_once_in 1.3.7 || return
+    [[ $path == "$top/1.3.7/leo_storage/avs" ]] || fail "1.3.8's obj_containers.path = [$path]" || return
+    said "avs stays in .*another filesystem" || return
+    [[ $note != *"avs -> "* ]] || fail "the note says avs moved: $note" || return
+}
+
+# Upgrades 1.3.7 -> 1.3.8 (the gateway's cache, a bind mount, stays in
+# 1.3.7's dir) -> 1.3.9, then dpkg -i 1.3.8 (a downgrade): the data in
+# 1.3.9 must come back into 1.3.8, though 1.3.7's dir still holds data.
+case_dpkg_downgrade_with_data_left_in_older_dir() {
+    with_137 || return
+    put_data 1.3.7 || fail "put data" || return
+    local v7=$root$top/1.3.7 src=$root/srv/cache
+    mkdir -p "$src" && mv "$v7/leo_gateway/cache/dm-7.cache" "$src/"
+    mount --bind "$src" "$v7/leo_gateway/cache" || fail "mount --bind" || return
+    mounts+=("$v7/leo_gateway/cache")
+    local data_files=("${data_files[@]}")
+    unset 'data_files[6]' # the cache stays in its mount
+    local ok=yes
+    dpkg_in -i "$(deb 1.3.8)" && data_once_in 1.3.8 || { fail "1.3.7 -> 1.3.8: $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || dpkg_in -i "$(deb 1.3.9)" && data_once_in 1.3.9 || { fail "1.3.8 -> 1.3.9: $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || dpkg_in -i "$(deb 1.3.8)" || { fail "dpkg -i 1.3.8 (downgrade): $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || data_once_in 1.3.8 ||
+        { ok=no; echo "  1.3.8's $(grep obj_ "$root$top/1.3.8/leo_storage/etc/leo_storage.conf"); the downgrade said: $(grep -o 'data-move: .*' "$work/out" | cut -c1-160 | tail -1)"; }
+    umount "$v7/leo_gateway/cache"
+    [[ $ok == yes ]]
+}
+
 if [[ -n ${LU_HOOKS_DEB:-} ]]; then hooks_deb=$LU_HOOKS_DEB; else build_our_package; fi
 build_base_stand_ins
 build_leofs_debs
@@ -447,4 +492,6 @@ deb_mode=chrootless
 ! wanted case_hostile_runner || run_case case_hostile_runner
 ! wanted case_hostile_symlinked_parts_in_root || run_case case_hostile_symlinked_parts_in_root
 ! wanted case_bind_mount_stays || run_case case_bind_mount_stays
+! wanted case_new_version_on_another_filesystem || run_case case_new_version_on_another_filesystem
+! wanted case_dpkg_downgrade_with_data_left_in_older_dir || run_case case_dpkg_downgrade_with_data_left_in_older_dir
 finish
