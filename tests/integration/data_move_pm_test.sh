@@ -171,6 +171,15 @@ case_dpkg_test_debs() {
     [[ $(installed_version) == "1.3.7-1 install ok installed" ]] || fail "status: $(installed_version)" || return
     moved_and_old_removable 1.3.8 1.3.7 || return
     pm -i "$(deb 1.3.8)" || fail "dpkg -i 1.3.8 again: $(tail -5 "$work/out")" || return
+    if [[ $deb_mode == chrootless ]]; then
+        # The trigger once more (dpkg --configure -a after a crash): nothing changes.
+        local note_before
+        note_before=$(md5sum <"$root$top/1.3.7/leo_storage/DATA-MOVED")
+        DPKG_ROOT=$root "$root/usr/sbin/leofs-dpkg-hook" trigger >"$work/out" 2>&1 ||
+            fail "a second trigger run failed: $(tail -3 "$work/out")" || return
+        [[ $(md5sum <"$root$top/1.3.7/leo_storage/DATA-MOVED") == "$note_before" ]] || fail "the note changed" || return
+        data_once_in 1.3.8 || return
+    fi
     upgraded_then_137_removed || return
 }
 
@@ -372,6 +381,35 @@ case_hostile_runner() {
     sentinels_intact || return
 }
 
+# The same through dnf (the plugin inside dnf's process): the queue a
+# symlink outside, a FIFO in the cache and one in mnesia's place, many
+# entries, a hard link to root's file; nothing outside moves or changes
+# owner, and dnf finishes (the plugin's end is only a warning for rpm).
+case_hostile_runner_dnf() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    put_data 1.3.7 || fail "put data" || return
+    make_sentinels
+    local v7=$root$top/1.3.7 v8=$root$top/1.3.8
+    chmod 711 "$work" "$root"
+    as_runner "rm -rf '$v7/leo_storage/work/queue' && ln -s '$outside' '$v7/leo_storage/work/queue' &&
+        mkfifo '$v7/leo_gateway/cache/fifo' && ln -s '$outside/inner' '$v7/leo_gateway/cache/sym' &&
+        rm -rf '$v7/leo_manager_1/work/mnesia' && mkfifo '$v7/leo_manager_1/work/mnesia' &&
+        mkdir '$v7/leo_manager_0/work/queue/many' && cd '$v7/leo_manager_0/work/queue/many' &&
+        seq -f e%g 20000 | xargs touch" || fail "the runner's planting failed" || return
+    ln "$root/etc/root-file" "$v7/leo_storage/avs/object/link"
+    within_guard dnf_in upgrade "$(pkg 1.3.8)" || fail "dnf upgrade: $(tail -5 "$work/out")" || return
+    [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    sentinels_intact || return
+    [[ ! -L $v8/leo_storage/work/queue && -L $v7/leo_storage/work/queue ]] || fail "the queue symlink moved" || return
+    [[ -p $v7/leo_manager_1/work/mnesia && ! -p $v8/leo_manager_1/work/mnesia ]] || fail "the mnesia FIFO moved" || return
+    [[ $(find "$v8/leo_manager_0/work/queue/many" -type f | wc -l) == 20000 ]] || fail "the many entries did not move" || return
+    [[ -p $v8/leo_gateway/cache/fifo && -L $v8/leo_gateway/cache/sym && -f $v8/leo_storage/avs/object/dm-1.avs ]] ||
+        fail "the cache or avs did not move" || return
+    [[ $(stat -c %u:%g "$v8/leo_storage/avs/object/link") == 0:0 ]] || fail "the hard link to root's file was chowned" || return
+    grep -q "^work/queue stays here" "$v7/leo_storage/DATA-MOVED" ||
+        fail "the note does not say the queue stays: $(cat "$v7/leo_storage/DATA-MOVED" 2>&1)" || return
+}
+
 # The runner points manager_0's old mnesia at the root's /etc (a relative
 # link climbing out of the node dir) and its queue at a dir outside the
 # root: nothing is moved or given to it. (Never a link to the host's /etc:
@@ -490,6 +528,7 @@ deb_mode=chrootless
 ! wanted case_apt_official_debs || run_case case_apt_official_debs
 ! wanted case_absolute_path_into_old_dir || run_case case_absolute_path_into_old_dir
 ! wanted case_hostile_runner || run_case case_hostile_runner
+! wanted case_hostile_runner_dnf || run_case case_hostile_runner_dnf
 ! wanted case_hostile_symlinked_parts_in_root || run_case case_hostile_symlinked_parts_in_root
 ! wanted case_bind_mount_stays || run_case case_bind_mount_stays
 ! wanted case_new_version_on_another_filesystem || run_case case_new_version_on_another_filesystem
