@@ -507,6 +507,29 @@ case_dpkg_downgrade_with_data_left_in_older_dir() {
     [[ $ok == yes ]]
 }
 
+# The mirror image: 1.3.7 -> 1.3.8, the gateway's cache in 1.3.8 becomes
+# a bind mount, dpkg -i 1.3.7 (a downgrade: the cache stays in 1.3.8's
+# dir), then dpkg -i 1.3.9: the data 1.3.7 holds (the version dpkg
+# replaces) must move into 1.3.9, though 1.3.8's dir still holds data.
+case_dpkg_upgrade_with_data_left_in_skipped_dir() {
+    with_137 || return
+    put_data 1.3.7 || fail "put data" || return
+    local data_files=("${data_files[@]}")
+    unset 'data_files[6]' # the cache stays in its mount
+    dpkg_in -i "$(deb 1.3.8)" && data_once_in 1.3.8 || fail "1.3.7 -> 1.3.8: $(tail -3 "$work/out")" || return
+    local v8=$root$top/1.3.8 src=$root/srv/cache
+    mkdir -p "$src" && mv "$v8/leo_gateway/cache/dm-7.cache" "$src/"
+    mount --bind "$src" "$v8/leo_gateway/cache" || fail "mount --bind" || return
+    mounts+=("$v8/leo_gateway/cache")
+    local ok=yes
+    dpkg_in -i "$(deb 1.3.7)" && data_once_in 1.3.7 || { fail "dpkg -i 1.3.7 (downgrade): $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || dpkg_in -i "$(deb 1.3.9)" || { fail "dpkg -i 1.3.9: $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || data_once_in 1.3.9 ||
+        { ok=no; echo "  1.3.9's $(grep obj_ "$root$top/1.3.9/leo_storage/etc/leo_storage.conf"); $(grep -c '1\.3\.7' "$work/out") output lines name 1.3.7; $(grep -o 'config-takeover: .*' "$work/out" | cut -c1-60)"; }
+    umount "$v8/leo_gateway/cache"
+    [[ $ok == yes ]]
+}
+
 if [[ -n ${LU_HOOKS_DEB:-} ]]; then hooks_deb=$LU_HOOKS_DEB; else build_our_package; fi
 build_base_stand_ins
 build_leofs_debs
@@ -533,4 +556,5 @@ deb_mode=chrootless
 ! wanted case_bind_mount_stays || run_case case_bind_mount_stays
 ! wanted case_new_version_on_another_filesystem || run_case case_new_version_on_another_filesystem
 ! wanted case_dpkg_downgrade_with_data_left_in_older_dir || run_case case_dpkg_downgrade_with_data_left_in_older_dir
+! wanted case_dpkg_upgrade_with_data_left_in_skipped_dir || run_case case_dpkg_upgrade_with_data_left_in_skipped_dir
 finish
