@@ -525,7 +525,27 @@ case_dpkg_upgrade_with_data_left_in_skipped_dir() {
     dpkg_in -i "$(deb 1.3.7)" && data_once_in 1.3.7 || { fail "dpkg -i 1.3.7 (downgrade): $(tail -3 "$work/out")"; ok=no; }
     [[ $ok == no ]] || dpkg_in -i "$(deb 1.3.9)" || { fail "dpkg -i 1.3.9: $(tail -3 "$work/out")"; ok=no; }
     [[ $ok == no ]] || data_once_in 1.3.9 ||
-        { ok=no; echo "  1.3.9's $(grep obj_ "$root$top/1.3.9/leo_storage/etc/leo_storage.conf"); $(grep -c '1\.3\.7' "$work/out") output lines name 1.3.7; $(grep -o 'config-takeover: .*' "$work/out" | cut -c1-60)"; }
+        { ok=no; echo "  1.3.9's $(grep obj_ "$root$top/1.3.9/leo_storage/etc/leo_storage.conf"); $(grep -c 'leofs-dpkg-hook.*1\.3\.7' "$work/out") lines of ours name 1.3.7; $(grep -o 'config-takeover: .*' "$work/out" | cut -c1-60)"; }
+    umount "$v8/leo_gateway/cache"
+    [[ $ok == yes ]]
+}
+
+# The same through dnf, where rpm names the version it replaces: 1.3.7's
+# data moves into 1.3.9 (the contrast to dpkg's file trigger above).
+case_dnf_upgrade_with_data_left_in_skipped_dir() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    put_data 1.3.7 || fail "put data" || return
+    local data_files=("${data_files[@]}")
+    unset 'data_files[6]'
+    dnf_in upgrade "$(pkg 1.3.8)" && data_once_in 1.3.8 || fail "1.3.7 -> 1.3.8: $(tail -3 "$work/out")" || return
+    local v8=$root$top/1.3.8 src=$root/srv/cache
+    mkdir -p "$src" && mv "$v8/leo_gateway/cache/dm-7.cache" "$src/"
+    mount --bind "$src" "$v8/leo_gateway/cache" || fail "mount --bind" || return
+    mounts+=("$v8/leo_gateway/cache")
+    local ok=yes
+    dnf_in downgrade "$(pkg 1.3.7)" && data_once_in 1.3.7 || { fail "dnf downgrade: $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || dnf_in upgrade "$work/rpms/leofs-1.3.9-1.noarch.rpm" || { fail "dnf upgrade 1.3.9: $(tail -3 "$work/out")"; ok=no; }
+    [[ $ok == no ]] || data_once_in 1.3.9 || ok=no
     umount "$v8/leo_gateway/cache"
     [[ $ok == yes ]]
 }
@@ -537,6 +557,10 @@ sh "$source/tests/packages/make-leofs-deb.sh" "$work/debs" 1.3.9 "$source/script
     { echo "cannot build leofs 1.3.9"; exit 1; }
 build_official_debs
 build_packages
+rpmbuild -bb --quiet --define "_topdir $work/top" --define "ver 1.3.9" \
+    --define "tree $source/tests/packages/leofs-tree.sh" "$source/tests/packages/leofs-test.spec.in" \
+    >"$work/rpmbuild-1.3.9.log" 2>&1 && mv "$work"/top/RPMS/noarch/leofs-1.3.9-1.noarch.rpm "$work/rpms/" &&
+    sign_packages "$work/rpms/leofs-1.3.9-1.noarch.rpm" || { cat "$work/rpmbuild-1.3.9.log"; exit 1; }
 
 ! wanted case_dnf_upgrade_downgrade || run_case case_dnf_upgrade_downgrade
 for deb_mode in chrootless chroot; do
@@ -557,4 +581,5 @@ deb_mode=chrootless
 ! wanted case_new_version_on_another_filesystem || run_case case_new_version_on_another_filesystem
 ! wanted case_dpkg_downgrade_with_data_left_in_older_dir || run_case case_dpkg_downgrade_with_data_left_in_older_dir
 ! wanted case_dpkg_upgrade_with_data_left_in_skipped_dir || run_case case_dpkg_upgrade_with_data_left_in_skipped_dir
+! wanted case_dnf_upgrade_with_data_left_in_skipped_dir || run_case case_dnf_upgrade_with_data_left_in_skipped_dir
 finish
