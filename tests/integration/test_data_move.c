@@ -280,6 +280,33 @@ Test(data_move, another_filesystem_stays, .init = upgrade_root, .fini = teardown
     umount(fixture_path(NEW "/leo_storage/work"));
 }
 
+Test(data_move, a_failed_rename_leaves_the_part_as_it_was, .init = upgrade_root,
+     .fini = teardown)
+{
+    /* A bind mount of the same filesystem: same st_dev, so only the
+     * rename itself fails (EBUSY), after the packaged mode was applied. */
+    fixture_hide_proc();
+    fixture_write("/srv/avs/object/0.avs", "bound", 0644);
+    cr_assert_eq(chmod(fixture_path("/srv/avs"), 0750), 0);
+    cr_assert_eq(mount(fixture_path("/srv/avs"), fixture_path(OLD "/leo_storage/avs"), NULL,
+                       MS_BIND, NULL), 0);
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/avs: rename failed: "), "%s",
+              fixture_log());
+    cr_assert(fixture_exists(OLD "/leo_storage/avs/object/0.avs"));
+    cr_assert_not(fixture_exists(NEW "/leo_storage/avs/object"));
+    /* Its mode put back (the packaged 2755 was applied before the rename;
+     * the ownership step then gives the dir that stayed to leofs). */
+    mode_t mode;
+    fixture_stat("/srv/avs", NULL, NULL, &mode);
+    cr_assert_eq(mode & 07777, 0750, "%o", mode);
+    /* The note, written before the renames, now says what stayed. */
+    assert_contains(OLD "/leo_storage/DATA-MOVED", "avs stays here: rename failed: ");
+    assert_contains(OLD "/leo_storage/DATA-MOVED", "work/queue -> ");
+    umount(fixture_path(OLD "/leo_storage/avs"));
+}
+
 Test(data_move, a_node_registered_with_epmd_refuses, .init = upgrade_root, .fini = teardown)
 {
     struct fake_epmd_config config = {.mode = FAKE_EPMD,
