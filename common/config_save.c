@@ -182,6 +182,36 @@ int config_save_list(int root_fd, char ***versions)
     return count;
 }
 
+char *config_save_latest(int root_fd, const char *except)
+{
+    char **versions;
+    int count = config_save_list(root_fd, &versions);
+    if (count <= 0)
+        return NULL;
+    int fd = root_open(root_fd, CONFIG_SAVE_HOME, O_RDONLY | O_DIRECTORY, 0, 0);
+    const char *best = NULL;
+    struct timespec best_time = {0, 0};
+    for (int i = 0; fd >= 0 && i < count; i++) { /* oldest version first: a tie goes to the newer */
+        struct stat st;
+        if ((except && strcmp(versions[i], except) == 0) ||
+            fstatat(fd, versions[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (!best || st.st_mtim.tv_sec > best_time.tv_sec ||
+            (st.st_mtim.tv_sec == best_time.tv_sec && st.st_mtim.tv_nsec >= best_time.tv_nsec)) {
+            best = versions[i];
+            best_time = st.st_mtim;
+        }
+    }
+    char *latest = best ? strdup(best) : NULL;
+    if (fd >= 0)
+        close(fd);
+    for (int i = 0; i < count; i++)
+        free(versions[i]);
+    free(versions);
+    errno = 0;
+    return latest;
+}
+
 int config_save_remove(int root_fd, const char *version)
 {
     int fd = root_open(root_fd, CONFIG_SAVE_HOME, O_RDONLY | O_DIRECTORY, 0, 0);

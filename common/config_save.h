@@ -33,6 +33,12 @@ int config_save_open_node(int root_fd, const char *version, const char *node_dir
 /* Versions with a save, oldest first, like layout_list_versions. */
 int config_save_list(int root_fd, char ***versions);
 
+/* The version of the save made last (the newest directory), leaving out
+ * EXCEPT: the version the last pre phase saw installed, which is the one
+ * the package manager replaced when nothing else says so (dpkg's file
+ * trigger). Malloc'd; NULL when there is none (errno 0) or on error. */
+char *config_save_latest(int root_fd, const char *except);
+
 /* Remove the save of VERSION (nothing there is fine). 0 or -1 with errno. */
 int config_save_remove(int root_fd, const char *version);
 

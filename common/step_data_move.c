@@ -29,6 +29,7 @@
  * The policy's `data-move = off` keeps the data where it is. */
 #define _GNU_SOURCE
 #include "atomicfile.h"
+#include "config_save.h"
 #include "context.h"
 #include "epmd.h"
 #include "fault.h"
@@ -521,11 +522,21 @@ static bool holds_data(struct lu_context *ctx, const char *version)
     return found;
 }
 
+static bool listed(char **list, int count, const char *version)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(list[i], version) == 0)
+            return true;
+    return false;
+}
+
 /* The version whose data moves: the one the package manager replaced
- * (the request's, an upgrade's or a downgrade's). Unknown (dpkg's file
- * trigger, leofs-upgrade post without --old): the newest older version,
- * the takeover's source too; only when that holds no data, the oldest
- * newer version that does (a downgrade: its data comes back). */
+ * (the request's, an upgrade's or a downgrade's); else the one whose
+ * configuration the last pre phase saved (dpkg's file trigger: the save
+ * names what dpkg replaced), as the takeover's source. Unknown
+ * (leofs-upgrade post without --old-version, no save): the newest older
+ * version; only when that holds no data, the oldest newer version that
+ * does (a downgrade: its data comes back). */
 static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
@@ -546,7 +557,12 @@ static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
                 old = strdup(wanted);
         if (!old)
             snprintf(why, why_size, "LeoFS %s's dir is gone: no data to move", wanted);
-    } else {
+    } else if ((old = config_save_latest(ctx->root_fd, new_version)) &&
+               !listed(versions, count, old)) {
+        snprintf(why, why_size, "LeoFS %s's dir is gone: no data to move", old);
+        free(old);
+        old = NULL;
+    } else if (!old) {
         const char *older = NULL, *newer = NULL;
         for (int i = 0; i < count; i++) /* oldest first */
             if (lu_version_compare(versions[i], new_version) < 0)

@@ -502,8 +502,11 @@ void takeover_release_save(struct lu_context *ctx)
                lu_display_path(ctx, CONFIG_SAVE_HOME), old, strerror(errno));
 }
 
-/* The version to take over from: the request's, else the newest older one,
- * counting versions whose dir is gone but whose save (config_save.h) is left. */
+/* The version to take over from: the request's (rpm names the one it
+ * replaced, also for a downgrade); else the one whose save the last pre
+ * phase made (dpkg's trigger: the save names what dpkg replaced, older or
+ * newer); else the newest older one, counting versions whose dir is gone
+ * but whose save (config_save.h) is left. */
 static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
@@ -523,12 +526,11 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
         if (!listed(versions, count, wanted) && !listed(saved, saved_count, wanted))
             snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
                      wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
-        else if (lu_version_compare(wanted, new_version) >= 0)
-            snprintf(why, why_size, "LeoFS %s is not older than %s: nothing to take over", wanted,
-                     new_version);
+        else if (strcmp(wanted, new_version) == 0)
+            snprintf(why, why_size, "LeoFS %s replaced itself: nothing to take over", wanted);
         else
             old = strdup(wanted);
-    } else {
+    } else if (!(old = config_save_latest(ctx->root_fd, new_version))) {
         const char *best = newest_older(versions, count, new_version, NULL);
         best = newest_older(saved, saved_count, new_version, best);
         if (best)
