@@ -349,7 +349,8 @@ static void put_counts(FILE *summary, const char *node_dir, const size_t counts[
 {
     static const char *const names[TAKEOVER_KINDS] = {
         [TAKEOVER_KEPT] = "kept", [TAKEOVER_ADDED] = "added", [TAKEOVER_ADJUSTED] = "adjusted",
-        [TAKEOVER_DEFAULT] = "new defaults", [TAKEOVER_DROPPED] = "dropped"};
+        [TAKEOVER_DEFAULT] = "new defaults", [TAKEOVER_DROPPED] = "dropped",
+        [TAKEOVER_PINNED] = "pinned to an old version dir"};
     const char *separator = ": ";
     fputs(node_dir, summary);
     for (int kind = 0; kind < TAKEOVER_KINDS; kind++)
@@ -360,7 +361,7 @@ static void put_counts(FILE *summary, const char *node_dir, const size_t counts[
     fputs(*separator == ':' ? ": file rewritten; " : "; ", summary);
 }
 
-enum node_outcome { NODE_ABSENT, NODE_SAME, NODE_WRITTEN, NODE_LEFT, NODE_FAILED };
+enum node_outcome { NODE_ABSENT, NODE_SAME, NODE_WRITTEN, NODE_PINNED, NODE_LEFT, NODE_FAILED };
 
 /* Take over one node; append its summary to SUMMARY. */
 static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *step,
@@ -433,7 +434,8 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
         for (size_t k = 0; k < file->result.item_count; k++) {
             step_change(step, "%s/%s: %s", node->dir, file->name, file->result.items[k].text);
             counts[file->result.items[k].kind]++;
-            if (file->result.items[k].kind == TAKEOVER_DROPPED)
+            if (file->result.items[k].kind == TAKEOVER_DROPPED ||
+                file->result.items[k].kind == TAKEOVER_PINNED)
                 step_note(step, LU_LOG_WARNING, "%s/%s: %s", node->dir, file->name,
                           file->result.items[k].text);
         }
@@ -446,8 +448,12 @@ static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *
         if (outcome == NODE_SAME)
             outcome = NODE_WRITTEN;
     }
-    if (outcome == NODE_WRITTEN || (outcome == NODE_LEFT && (counts[0] || counts[1] || counts[2] ||
-                                                             counts[3] || counts[4])))
+    bool counted = false;
+    for (int kind = 0; kind < TAKEOVER_KINDS; kind++)
+        counted |= counts[kind] > 0;
+    if (counts[TAKEOVER_PINNED] && outcome == NODE_WRITTEN)
+        outcome = NODE_PINNED;
+    if (outcome == NODE_WRITTEN || outcome == NODE_PINNED || (outcome == NODE_LEFT && counted))
         put_counts(summary, node->dir, counts);
     else if (outcome == NODE_LEFT)
         fprintf(summary, "%s: left alone (%s); ", node->dir,
@@ -573,6 +579,7 @@ enum lu_status step_takeover(struct lu_context *ctx)
         case NODE_ABSENT: break;
         case NODE_SAME: seen++; break;
         case NODE_WRITTEN: seen++; break;
+        case NODE_PINNED: seen++, left++; break;
         case NODE_LEFT: seen++, left++; break;
         case NODE_FAILED: seen++, failed++; break;
         }

@@ -37,7 +37,7 @@ static const char *shown(const char *key, const char *value)
 
 const char *takeover_kind_name(enum takeover_kind kind)
 {
-    static const char *const names[] = {"kept", "added", "adjusted", "default", "dropped"};
+    static const char *const names[] = {"kept", "added", "adjusted", "default", "dropped", "pinned"};
     return kind < TAKEOVER_KINDS ? names[kind] : "?";
 }
 
@@ -130,6 +130,7 @@ static int merge_key(const struct takeover_input *in, struct takeover_result *ou
     }
     /* Data stays where the old node kept it, whatever the defaults say. */
     char *moved = NULL;
+    char pinned[64];
     if (data || kind == TAKEOVER_KEPT) {
         errno = 0;
         moved = takeover_relocate(in, data ? old_value : chosen, data);
@@ -148,6 +149,15 @@ static int merge_key(const struct takeover_input *in, struct takeover_result *ou
                             "LeoFS %s's dir)", key, shown(key, moved), shown(key, old_value),
                             in->old_version);
         chosen = moved;
+    } else if (kind == TAKEOVER_KEPT && data &&
+               takeover_names_other_version(in, old_value, pinned, sizeof pinned)) {
+        /* Absolute into a version dir the package manager may remove (an
+         * earlier takeover's, or the operator's): the data is not moved
+         * from there (only the replaced version's is), so say it must stay. */
+        r = add_item(out, TAKEOVER_PINNED, "kept %s = %s: the data stays in LeoFS %s's dir, so "
+                     "do not remove %s/%s; to make LeoFS %s self-contained, stop the node, move "
+                     "it into %s and set %s to a relative path", key, shown(key, old_value),
+                     pinned, LEOFS_HOME, pinned, in->new_version, in->new_node_dir, key);
     } else if (kind == TAKEOVER_KEPT) {
         r = add_item(out, kind, "kept %s = %s (LeoFS %s ships %s)", key, shown(key, old_value),
                      in->new_version, shown(key, new_value));

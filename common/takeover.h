@@ -34,6 +34,7 @@ enum takeover_kind {
     TAKEOVER_ADJUSTED, /* a path rewritten to where the data is */
     TAKEOVER_DEFAULT,  /* the old default is replaced by the new one */
     TAKEOVER_DROPPED,  /* unknown to the new version: kept as a comment */
+    TAKEOVER_PINNED,   /* a data path kept that leads into another version's dir */
     TAKEOVER_KINDS,
 };
 
@@ -73,6 +74,11 @@ bool takeover_secret_key(const char *key);
 int takeover_merge(const struct takeover_input *in, struct takeover_result *out);
 void takeover_result_free(struct takeover_result *result);
 const char *takeover_kind_name(enum takeover_kind kind);
+
+/* The first version, other than IN's new one, whose dir VALUE names
+ * (LEOFS_HOME/<version>/...), copied into VERSION; false when none. */
+bool takeover_names_other_version(const struct takeover_input *in, const char *value,
+                                  char *version, size_t version_size);
 
 /* Rewrite VALUE's path items (a "[a, b]" list or one item) per the rules
  * above. DATA_KEY: VALUE holds data paths; else only "./" and "../" items

@@ -3,6 +3,7 @@
  * resolved lexically inside the root; existence is asked of the caller. */
 #define _GNU_SOURCE
 #include "layout.h"
+#include "leofs/upgrade.h"
 #include "root.h"
 #include "takeover.h"
 
@@ -81,6 +82,23 @@ static char *relocate_item(const struct takeover_input *in, const char *item, bo
         free(old_path);
     }
     return NULL;
+}
+
+bool takeover_names_other_version(const struct takeover_input *in, const char *value,
+                                  char *version, size_t version_size)
+{
+    static const char home[] = LEOFS_HOME "/";
+    for (const char *at = strstr(value, home); at; at = strstr(at + 1, home)) {
+        const char *name = at + sizeof home - 1;
+        size_t length = strcspn(name, "/ ,]\"'\t");
+        if (length == 0 || length >= version_size)
+            continue;
+        memcpy(version, name, length);
+        version[length] = '\0';
+        if (lu_version_is_name(version) && strcmp(version, in->new_version) != 0)
+            return true;
+    }
+    return false;
 }
 
 char *takeover_relocate(const struct takeover_input *in, const char *value, bool data_key)

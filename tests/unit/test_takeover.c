@@ -541,6 +541,32 @@ Test(takeover, without_old_shipped_copy_a_differing_value_is_kept)
     free(old);
 }
 
+/* A data path an earlier takeover (or the operator) pointed into a third
+ * version's dir is kept, but that dir must stay: the step warns, saying
+ * which dir and how to make the new version self-contained. */
+Test(takeover, data_path_into_another_version_dir_is_kept_with_a_warning)
+{
+    char *old = NULL;
+    cr_assert_geq(asprintf(&old, "%s", storage_132_edited), 0);
+    char *at = strstr(old, "obj_containers.path = [/mnt/avs1, ./avs]\n");
+    cr_assert_not_null(at);
+    char *edited = NULL;
+    cr_assert_geq(asprintf(&edited, "%.*sobj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]\n%s",
+                           (int)(at - old), old, at + strlen("obj_containers.path = [/mnt/avs1, ./avs]\n")), 0);
+    fixture_write(OLD_STORAGE, edited, 0644);
+    fixture_write("/usr/local/leofs/1.3.1/leo_storage/avs/object/0.avs", "data", 0644);
+    run_post(false);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
+    cr_assert(has_change("kept obj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]: "
+                         "the data stays in LeoFS 1.3.1's dir, so do not remove /usr/local/leofs/1.3.1"),
+              "%s", step->message);
+    cr_assert(strstr(step->message, "1 pinned to an old version dir"), "%s", step->message);
+    assert_contains(NEW_STORAGE, "\nobj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]\n");
+    cr_assert(fixture_log_has("do not remove /usr/local/leofs/1.3.1"), "a warning: %s", fixture_log());
+    free(edited);
+    free(old);
+}
+
 Test(takeover, old_file_saved_as_rpmsave_is_used)
 {
     cr_assert_eq(rename(fixture_path(OLD_STORAGE), fixture_path(OLD_STORAGE ".rpmsave")), 0);
