@@ -1,8 +1,8 @@
 /* step_data_move.c: the "data-move" step: each node's data parts (avs,
- * cache, work/queue, work/mnesia, snmp/<agent>/db) move by rename(2) from
- * the version dir the package manager replaced into the new one, before the
- * config-takeover, so the new version is self-contained and its config
- * keeps its relative paths (the guide's "move every files to be moved into
+ * cache, work/queue, work/mnesia, work/ord_reda, snmp/<agent>/db) move by
+ * rename(2) from the version dir the package manager replaced into the new
+ * one, before the config-takeover, so the new version is self-contained
+ * and its config keeps its relative paths (the guide's "move every files to be moved into
  * the new directories").
  *
  * Only that fixed set of names inside the two node dirs moves, never a
@@ -57,6 +57,7 @@ static const struct {
     {"gateway", NULL, "cache"},
     {NULL, "work", "queue"},
     {"manager", "work", "mnesia"},
+    {"storage", "work", "ord_reda"}, /* leo_ordning_reda's stacked objects not yet sent */
 };
 
 enum part_state {

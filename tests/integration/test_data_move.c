@@ -33,6 +33,7 @@ static void upgrade_root(void)
     fixture_leofs_ship("1.3.8");
     fixture_mkdir(OLD "/leo_manager_0/work/mnesia/127.0.0.1", 0755);
     fixture_write(OLD "/leo_manager_0/work/mnesia/127.0.0.1/schema.DAT", "schema", 0644);
+    fixture_write(OLD "/leo_storage/work/ord_reda/stack.0", "stacked", 0644);
     fixture_write(OLD STORAGE_CONF, "obj_containers.path = [./avs]\nqueue_dir = ./work/queue\n"
                   "log.log_level = 2\n", 0644);
     fixture_write(NEW STORAGE_CONF, "obj_containers.path = [./avs]\nlog.log_level = 1\n", 0644);
@@ -84,6 +85,7 @@ static void assert_data_in(const char *version, const char *other)
     static const char *const parts[] = {
         "leo_storage/avs/object/0.avs",          "leo_storage/avs/metadata/0/000001.log",
         "leo_storage/work/queue/1/message0",     "leo_gateway/cache/data/0",
+        "leo_storage/work/ord_reda/stack.0",
         "leo_manager_0/work/mnesia/127.0.0.1/schema.DAT",
         "leo_manager_1/work/queue/1/message0",   "leo_gateway/snmp/snmpa_gateway_0/db/snmp_config_db",
     };
@@ -109,8 +111,8 @@ Test(data_move, upgrade_moves_the_data_and_the_old_dir_can_go, .init = upgrade_r
 {
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
     cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
-    cr_assert(strstr(step->message, "avs, work/queue, snmp/snmpa_storage_0/db of leo_storage"),
-              "%s", step->message);
+    cr_assert(strstr(step->message, "avs, work/queue, work/ord_reda, snmp/snmpa_storage_0/db of "
+                                    "leo_storage"), "%s", step->message);
     cr_assert(strstr(step->message, "work/queue, work/mnesia, snmp/snmpa_manager_0/db of "
                                     "leo_manager_0"), "%s", step->message);
     cr_assert(strstr(step->message, "from 1.3.7 to 1.3.8"), "%s", step->message);
