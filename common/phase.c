@@ -235,9 +235,9 @@ static void takeover_steps(struct lu_context *ctx)
     } else if (from && !version_unpacked(ctx->request, from)) {
         snprintf(error, sizeof error, "LeoFS %s is not installed: %s/%s is not a directory", from,
                  lu_display_path(ctx, LEOFS_HOME), from);
-    } else if (from && lu_version_compare(from, ctx->layout.version) >= 0) {
-        snprintf(error, sizeof error, "LeoFS %s is not older than %s: give --from an older "
-                 "version than --to", from, ctx->layout.version);
+    } else if (from && strcmp(from, ctx->layout.version) == 0) {
+        snprintf(error, sizeof error, "--from and --to both name LeoFS %s: give --from the "
+                 "version to take the settings from", from);
     }
     if (error[0]) {
         lu_log(ctx, LU_LOG_ERROR, "%s", error);

@@ -597,7 +597,12 @@ Test(takeover, explicit_run_and_bad_versions)
     lu_report_free(report);
     cr_assert_eq(lu_run_takeover(&request, "1.3.5", NULL, &report), LU_OUTCOME_CONFIG_ERROR);
     lu_report_free(report);
-    cr_assert_eq(lu_run_takeover(&request, "1.3.8", "1.3.2", &report), LU_OUTCOME_CONFIG_ERROR);
+    cr_assert_eq(lu_run_takeover(&request, "1.3.8", "1.3.8", &report), LU_OUTCOME_CONFIG_ERROR);
+    lu_report_free(report);
+    /* A downgrade's takeover (the newer version's settings carried back). */
+    cr_assert_neq(lu_run_takeover(&request, "1.3.8", "1.3.2", &report), LU_OUTCOME_CONFIG_ERROR);
+    cr_assert(strstr(lu_report_find(report, "config-takeover")->message, "from 1.3.8 to 1.3.2"),
+              "%s", lu_report_find(report, "config-takeover")->message);
     lu_report_free(report);
     cr_assert_eq(lu_run_takeover(&request, "../etc", NULL, &report), LU_OUTCOME_CONFIG_ERROR);
 }
