@@ -88,7 +88,7 @@ static void frame_close(struct frame *f)
 }
 
 /* Make F the open frame of FD, reading from POSITION. -1 with errno (FD
- * is closed then). */
+ * stays the caller's then). */
 static int frame_open(struct frame *f, int fd, long long position)
 {
     f->buffer = malloc(ENTRIES_BUFFER);
@@ -96,7 +96,6 @@ static int frame_open(struct frame *f, int fd, long long position)
         int saved = f->buffer ? errno : ENOMEM;
         free(f->buffer);
         f->buffer = NULL;
-        close(fd);
         errno = saved;
         return -1;
     }
@@ -153,8 +152,12 @@ static int reopen_parent(struct walk *w)
         w->path[parent->path_length] = '\0';
         return fail(w, "return to");
     }
-    if (frame_open(parent, fd, parent->position) < 0)
+    if (frame_open(parent, fd, parent->position) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
         return fail(w, "reopen");
+    }
     w->open_count++;
     w->first_open = w->depth - 2;
     return 0;
