@@ -583,11 +583,11 @@ enum lu_status step_takeover(struct lu_context *ctx)
         }
     }
     if (atomic_batch_commit(&batch) < 0) {
-        const char *where = batch.failed_path ? batch.failed_path : "a configuration file";
-        step_note(step, LU_LOG_ERROR, "cannot write %s: %s", lu_display_path(ctx, where),
-                  strerror(errno));
-        fprintf(summary, "cannot write %s: %s, re-run; ", lu_display_path(ctx, where),
-                strerror(errno));
+        const char *why = strerror(errno);
+        const char *where = batch.failed_path ? lu_display_path(ctx, batch.failed_path)
+                                              : "a configuration file";
+        step_note(step, LU_LOG_ERROR, "cannot write %s: %s", where, why);
+        fprintf(summary, "cannot write %s: %s, re-run; ", where, why);
         failed++;
     }
     atomic_batch_free(&batch);
