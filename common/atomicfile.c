@@ -1,5 +1,5 @@
-/* atomicfile.c: atomic whole-file writes keeping owner and mode (see
- * atomicfile.h). */
+/* atomicfile.c: atomic whole-file writes keeping owner and mode, one at a
+ * time or in batches (see atomicfile.h). */
 #define _GNU_SOURCE
 #include "atomicfile.h"
 #include "compat.h"
@@ -9,9 +9,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define TEMP_SUFFIX ".leofs-upgrade-tmp"
+#define TEMP_MAX 512
+
+struct atomic_pending {
+    int dir_fd;         /* a duplicate of the caller's */
+    int fd;             /* the temporary file, written, not yet synced */
+    struct stat dir_st; /* for the distinct directories of the fallback */
+    int stage;
+    bool replace;
+    char *temp, *name, *path;
+};
 
 static int write_all(int fd, const char *data, size_t length)
 {
@@ -28,12 +40,14 @@ static int write_all(int fd, const char *data, size_t length)
     return 0;
 }
 
-int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
-                 const char *data, size_t length, const struct stat *like, bool replace)
+/* Write the temporary file TEMP of NAME: its open fd, not synced, or -1
+ * with errno (nothing left behind). */
+static int write_temp(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
+                      const char *data, size_t length, const struct stat *like,
+                      char temp[TEMP_MAX])
 {
-    char temp[512];
     struct stat st;
-    if (snprintf(temp, sizeof temp, ".%s" TEMP_SUFFIX, name) >= (int)sizeof temp) {
+    if (snprintf(temp, TEMP_MAX, ".%s" TEMP_SUFFIX, name) >= TEMP_MAX) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -68,22 +82,219 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
     if (r == 0)
         label_fd(ctx, fd, path, S_IFREG | mode);
     if (r == 0)
-        r = fsync(fd);
+        return fd;
     int saved = errno;
     close(fd);
-    if (r == 0) {
-        FAULT_POINT("atomic-write");
-        if (replace) {
-            r = renameat(dir_fd, temp, dir_fd, name);
-        } else {
-            r = compat_rename_noreplace(dir_fd, temp, dir_fd, name);
-        }
-        saved = errno;
+    unlinkat(dir_fd, temp, 0);
+    errno = saved;
+    return -1;
+}
+
+static int put_in_place(int dir_fd, const char *temp, const char *name, bool replace)
+{
+    FAULT_POINT("atomic-write");
+    int r = replace ? renameat(dir_fd, temp, dir_fd, name)
+                    : compat_rename_noreplace(dir_fd, temp, dir_fd, name);
+    if (r < 0) {
+        int saved = errno;
+        unlinkat(dir_fd, temp, 0);
+        errno = saved;
     }
+    return r;
+}
+
+int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
+                 const char *data, size_t length, const struct stat *like, bool replace)
+{
+    char temp[TEMP_MAX];
+    int fd = write_temp(ctx, dir_fd, name, path, data, length, like, temp);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    int saved = errno;
+    close(fd);
     if (r < 0) {
         unlinkat(dir_fd, temp, 0);
         errno = saved;
         return -1;
     }
+    if (put_in_place(dir_fd, temp, name, replace) < 0)
+        return -1;
+    FAULT_POINT("atomic-sync"); /* in place, not yet durable */
     return fsync(dir_fd);
+}
+
+void atomic_batch_init(struct atomic_batch *batch)
+{
+    memset(batch, 0, sizeof *batch);
+    batch->per_file = !compat_syncfs_reports_errors();
+}
+
+int atomic_batch_write(struct lu_context *ctx, struct atomic_batch *batch, int stage, int dir_fd,
+                       const char *name, const char *path, const char *data, size_t length,
+                       const struct stat *like, bool replace)
+{
+    if (batch->count == batch->capacity) {
+        size_t capacity = batch->capacity ? batch->capacity * 2 : 8;
+        struct atomic_pending *grown = realloc(batch->items, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        batch->items = grown;
+        batch->capacity = capacity;
+    }
+    struct atomic_pending *item = &batch->items[batch->count];
+    char temp[TEMP_MAX];
+    memset(item, 0, sizeof *item);
+    item->stage = stage;
+    item->replace = replace;
+    item->dir_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+    if (item->dir_fd < 0 || fstat(item->dir_fd, &item->dir_st) < 0) {
+        int saved = errno;
+        if (item->dir_fd >= 0)
+            close(item->dir_fd);
+        errno = saved;
+        return -1;
+    }
+    item->fd = write_temp(ctx, item->dir_fd, name, path, data, length, like, temp);
+    if (item->fd >= 0) {
+        item->temp = strdup(temp);
+        item->name = strdup(name);
+        item->path = strdup(path);
+        if (item->temp && item->name && item->path) {
+            batch->count++;
+            return 0;
+        }
+        close(item->fd);
+        unlinkat(item->dir_fd, temp, 0);
+        free(item->temp);
+        free(item->name);
+        free(item->path);
+        errno = ENOMEM;
+    }
+    int saved = errno;
+    close(item->dir_fd);
+    errno = saved;
+    return -1;
+}
+
+/* Is ITEMS[I]'s filesystem (BY_DIR: directory) also that of an earlier one
+ * among the first I? */
+static bool seen_before(const struct atomic_pending *items, size_t i, int stage, bool by_dir)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (stage >= 0 && items[j].stage != stage)
+            continue;
+        if (items[j].dir_st.st_dev == items[i].dir_st.st_dev &&
+            (!by_dir || items[j].dir_st.st_ino == items[i].dir_st.st_ino))
+            return true;
+    }
+    return false;
+}
+
+/* Make durable the contents of every queued file (STAGE -1), or the names
+ * of stage STAGE's files. -1 with errno and the path concerned. */
+static int sync_batch(struct atomic_batch *batch, int stage, const char **failed)
+{
+    for (size_t i = 0; i < batch->count; i++) {
+        struct atomic_pending *item = &batch->items[i];
+        if (stage >= 0 && item->stage != stage)
+            continue;
+        int r;
+        if (!batch->per_file) {
+            if (seen_before(batch->items, i, stage, false))
+                continue;
+            /* An fd opened before the writes: syncfs reports any write
+             * error on its filesystem since then. */
+            r = syncfs(item->fd);
+            if (r == 0)
+                continue;
+            if (errno != ENOSYS) {
+                *failed = item->path;
+                return -1;
+            }
+            batch->per_file = true; /* and on with the fallback from this item */
+        }
+        if (stage < 0)
+            r = fsync(item->fd);
+        else
+            r = seen_before(batch->items, i, stage, true) ? 0 : fsync(item->dir_fd);
+        if (r < 0) {
+            *failed = item->path;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Close and free ITEM; its temporary file, when not renamed, is removed. */
+static void pending_free(struct atomic_pending *item)
+{
+    if (item->fd >= 0)
+        close(item->fd);
+    if (item->temp)
+        unlinkat(item->dir_fd, item->temp, 0);
+    close(item->dir_fd);
+    free(item->temp);
+    free(item->name);
+    free(item->path);
+}
+
+static void batch_empty(struct atomic_batch *batch)
+{
+    for (size_t i = 0; i < batch->count; i++)
+        pending_free(&batch->items[i]);
+    batch->count = 0;
+}
+
+int atomic_batch_commit(struct atomic_batch *batch)
+{
+    free(batch->failed_path);
+    batch->failed_path = NULL;
+    const char *failed = NULL;
+    int r = sync_batch(batch, -1, &failed);
+    int last = -1;
+    for (size_t i = 0; i < batch->count; i++)
+        if (batch->items[i].stage > last)
+            last = batch->items[i].stage;
+    /* Stage by stage, each followed by the sync of its names. */
+    for (int stage = 0; r == 0 && stage <= last; stage++) {
+        bool any = false;
+        for (size_t i = 0; r == 0 && i < batch->count; i++) {
+            struct atomic_pending *item = &batch->items[i];
+            if (item->stage != stage)
+                continue;
+            any = true;
+            r = put_in_place(item->dir_fd, item->temp, item->name, item->replace);
+            if (r < 0)
+                failed = item->path;
+            free(item->temp);
+            item->temp = NULL; /* renamed, or removed by put_in_place */
+        }
+        if (any) {
+            /* Even after a failed rename: the names put in place stay so. */
+            int saved = errno;
+            FAULT_POINT("atomic-sync"); /* in place, not yet durable */
+            const char *sync_failed = NULL;
+            if (sync_batch(batch, stage, &sync_failed) < 0 && r == 0) {
+                r = -1;
+                failed = sync_failed;
+            } else if (r < 0) {
+                errno = saved;
+            }
+        }
+    }
+    int saved = errno;
+    if (r < 0 && failed)
+        batch->failed_path = strdup(failed);
+    batch_empty(batch); /* temporary files not renamed are removed */
+    errno = saved;
+    return r;
+}
+
+void atomic_batch_free(struct atomic_batch *batch)
+{
+    batch_empty(batch);
+    free(batch->items);
+    free(batch->failed_path);
+    memset(batch, 0, sizeof *batch);
 }

@@ -24,6 +24,10 @@ struct lu_report {
     char *root;
     char *version;
     char *error; /* the configuration error, if any */
+    /* lu_display_path's buffers: per phase, not thread-local storage
+     * (which would make dlopen of the core dearer) nor shared statics. */
+    char display[4][4096];
+    unsigned display_next;
 };
 
 struct lu_report *report_new(const char *phase, const char *root)
@@ -74,17 +78,17 @@ void lu_log(const struct lu_context *ctx, enum lu_level level, const char *forma
 
 const char *lu_display_path(const struct lu_context *ctx, const char *path)
 {
-    static _Thread_local char buffers[4][4096];
-    static _Thread_local unsigned next;
-    char *buffer = buffers[next++ % 4];
+    struct lu_report *report = ctx->report;
+    char *buffer = report->display[report->display_next++ % 4];
+    size_t size = sizeof report->display[0];
     if (ctx->root_is_host)
-        snprintf(buffer, sizeof buffers[0], "%s", path);
+        snprintf(buffer, size, "%s", path);
     else {
         /* rpm gives its root with a trailing slash: no "root//usr" in messages. */
         size_t length = strlen(ctx->root);
         while (length > 1 && ctx->root[length - 1] == '/')
             length--;
-        snprintf(buffer, sizeof buffers[0], "%.*s%s", (int)length, ctx->root, path);
+        snprintf(buffer, size, "%.*s%s", (int)length, ctx->root, path);
     }
     return buffer;
 }

@@ -267,10 +267,36 @@ static int name_in_parent(int parent_fd, const struct stat *child, char *name, s
     return -1;
 }
 
+/* HINT's last component before *END (moved to its start), or false when
+ * there is none left or it is "." or "..". */
+static bool hint_component(const char *hint, size_t *end, char *name, size_t size)
+{
+    size_t e = *end;
+    while (e > 0 && hint[e - 1] == '/')
+        e--;
+    size_t b = e;
+    while (b > 0 && hint[b - 1] != '/')
+        b--;
+    *end = b;
+    size_t len = e - b;
+    if (len == 0 || len >= size || (len == 1 && hint[b] == '.') ||
+        (len == 2 && hint[b] == '.' && hint[b + 1] == '.'))
+        return false;
+    memcpy(name, hint + b, len);
+    name[len] = '\0';
+    return true;
+}
+
 char *root_dir_path(int root_fd, int fd)
+{
+    return root_dir_path_hint(root_fd, fd, NULL);
+}
+
+char *root_dir_path_hint(int root_fd, int fd, const char *hint)
 {
     struct stat top, st;
     char path[PATH_MAX], name[NAME_MAX + 1];
+    size_t hint_end = hint ? strlen(hint) : 0;
     size_t at = sizeof path - 1;
     path[at] = '\0';
     if (fstat(root_fd, &top) < 0)
@@ -291,7 +317,13 @@ char *root_dir_path(int root_fd, int fd)
             errno = EXDEV;
             goto fail;
         }
-        if (name_in_parent(up, &st, name, sizeof name) < 0) {
+        struct stat guess_st;
+        bool guessed = hint && hint_component(hint, &hint_end, name, sizeof name) &&
+                       fstatat(up, name, &guess_st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                       same_file(&guess_st, &st);
+        if (!guessed)
+            hint = NULL; /* off the hinted way: the levels above may not match it */
+        if (!guessed && name_in_parent(up, &st, name, sizeof name) < 0) {
             close(up);
             goto fail;
         }

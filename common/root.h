@@ -49,6 +49,13 @@ int root_open_parent(int root_fd, const char *path, const char **name);
  * ENAMETOOLONG past PATH_MAX. */
 char *root_dir_path(int root_fd, int fd);
 
+/* The same, HINT (NULL, or the path FD was opened by) naming the way: each
+ * step up first tries HINT's component at that level (one fstatat, checked
+ * by dev/ino like any name found) and reads the parent directory only when
+ * that is not it (a symlink was followed, a dir was renamed). Without it a
+ * target in a dir of N entries costs a read of all N. */
+char *root_dir_path_hint(int root_fd, int fd, const char *hint);
+
 /* Read a whole small regular file (at most LIMIT bytes) into a NUL-terminated
  * buffer. -1 with errno: EFBIG when larger, EINVAL when not a regular file. */
 int root_read_file(int root_fd, const char *path, size_t limit, char **data, size_t *length);

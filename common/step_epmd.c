@@ -26,16 +26,14 @@
 
 static const char *const leofs_prefixes[] = {"manager_", "storage_", "gateway_", "leo_"};
 
-const char *epmd_names_hint(int port)
+struct epmd_hint epmd_names_hint(int port)
 {
-    static _Thread_local char buffers[2][64];
-    static _Thread_local unsigned next;
-    char *buffer = buffers[next++ % 2];
+    struct epmd_hint hint;
     if (port == EPMD_DEFAULT_PORT)
-        snprintf(buffer, sizeof buffers[0], "epmd -names");
+        snprintf(hint.text, sizeof hint.text, "epmd -names");
     else
-        snprintf(buffer, sizeof buffers[0], "ERL_EPMD_PORT=%d epmd -names", port);
-    return buffer;
+        snprintf(hint.text, sizeof hint.text, "ERL_EPMD_PORT=%d epmd -names", port);
+    return hint;
 }
 
 size_t epmd_join_nodes(const struct epmd_names *names, const bool *leofs, bool want,
@@ -226,7 +224,7 @@ static enum lu_status judge_idle(struct lu_context *ctx, struct lu_step *step, i
         return epmd_say(verdict, LU_STATUS_WARNING, "epmd on port %d has no node, but no process "
                    "holding the port was found in /proc: left running; check `%s` shows no "
                    "node, stop that epmd by hand, then start leofs-epmd.socket", port,
-                   epmd_names_hint(port));
+                   epmd_names_hint(port).text);
     verdict->stale = epmd ? epmd : pids[0];
     return epmd_say(verdict, LU_STATUS_UNCHANGED, "stale epmd (pid %ld) on port %d has no node",
         (long)verdict->stale, port);
@@ -271,16 +269,16 @@ enum lu_status epmd_judge(struct lu_context *ctx, struct lu_step *step, int port
         epmd_describe_holder(port, holder, sizeof holder);
         epmd_say(verdict, LU_STATUS_REFUSED, "port %d is held by %s, which accepted a connection "
             "but did not answer as epmd: cannot tell whether LeoFS nodes run: check `%s`, stop "
-            "LeoFS nodes by hand, then %s", port, holder, epmd_names_hint(port), then);
+            "LeoFS nodes by hand, then %s", port, holder, epmd_names_hint(port).text, then);
         break;
     case EPMD_TOO_BIG:
         epmd_say(verdict, LU_STATUS_REFUSED, "epmd on port %d answered more than can be checked "
             "(%s): cannot tell whether LeoFS nodes run: check `%s`, stop LeoFS nodes by hand, "
-            "then %s", port, error, epmd_names_hint(port), then);
+            "then %s", port, error, epmd_names_hint(port).text, then);
         break;
     default:
         epmd_say(verdict, LU_STATUS_FAILED, "cannot ask epmd on port %d for its nodes: %s: check "
-            "`%s`, then %s", port, error, epmd_names_hint(port), then);
+            "`%s`, then %s", port, error, epmd_names_hint(port).text, then);
         break;
     }
     epmd_names_free(&names);

@@ -16,8 +16,12 @@
 #define LEOFS_SOCKET_VERSION "1.3.8" /* the first version with leofs-epmd.socket */
 
 /* How to run `epmd -names` by hand for PORT, for messages ("epmd -names",
- * "ERL_EPMD_PORT=5000 epmd -names"). Rotating static buffer. */
-const char *epmd_names_hint(int port);
+ * "ERL_EPMD_PORT=5000 epmd -names"), returned by value (use .text within
+ * the same expression): no static or thread-local buffer. */
+struct epmd_hint {
+    char text[64];
+};
+struct epmd_hint epmd_names_hint(int port);
 
 /* Append the names of nodes NAMES[0..COUNT) that LEOFS says are (or are
  * not) LeoFS's to a ", "-separated list in BUFFER; returns how many. */

@@ -27,7 +27,7 @@ static enum lu_status cannot_stop(int port, pid_t pid, const char *why,
 {
     return epmd_say(verdict, LU_STATUS_FAILED, "could not stop stale epmd (pid %ld) on port %d: "
                "%s; check `%s` shows no node, then stop it by hand (kill %ld) and retry",
-               (long)pid, port, why, epmd_names_hint(port), (long)pid);
+               (long)pid, port, why, epmd_names_hint(port).text, (long)pid);
 }
 
 /* KILL_REQ did not stop it: check again that no node is registered, then

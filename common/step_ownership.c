@@ -362,7 +362,8 @@ static void part_as_data_root(struct ownership *o, struct lu_node *node, const c
     if (!recursive)
         return;
     int fd = open_part(o, path);
-    char *real = fd >= 0 && fstat(fd, &st) == 0 ? root_dir_path(o->ctx->root_fd, fd) : NULL;
+    char *real = fd >= 0 && fstat(fd, &st) == 0 ? root_dir_path_hint(o->ctx->root_fd, fd, path)
+                                                : NULL;
     if (fd >= 0)
         close(fd);
     struct knowledge *k = o->filling;
@@ -621,7 +622,7 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
         return;
     }
     struct stat st;
-    char *real = root_dir_path(ctx->root_fd, fd);
+    char *real = root_dir_path_hint(ctx->root_fd, fd, t->path);
     if (!real && errno != EXDEV) {
         step_note(o->step, LU_LOG_WARNING, "refusing to change the owner of %s (%s): cannot tell "
                   "where it leads (%s)", shown, t->origin, strerror(errno));

@@ -81,6 +81,7 @@ struct node_job {
     char *old_etc, *new_etc;
     int old_etc_fd, new_etc_fd;
     int saved_fd;           /* the node's save (config_save.h), -1 when none */
+    struct atomic_batch *batch; /* the step's writes, put in place together */
     char *saved_dir;
     struct node_file files[2];
     char error[1024];
@@ -303,12 +304,13 @@ static int write_file(struct node_job *job, struct node_file *file)
     char *dist_path = path_join(job->new_etc, dist_name);
     int r = 0;
     if (!file->dist.present)
-        r = atomic_write(job->ctx, job->new_etc_fd, dist_name, dist_path, file->now.text,
-                         file->now.length, &file->now.st, false);
+        r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, dist_name, dist_path,
+                               file->now.text, file->now.length, &file->now.st, false);
     FAULT_POINT("takeover-write");
     if (r == 0)
-        r = atomic_write(job->ctx, job->new_etc_fd, file->name, file->new_path, file->merged,
-                         file->merged_length, &file->now.st, true);
+        r = atomic_batch_write(job->ctx, job->batch, 1, job->new_etc_fd, file->name,
+                               file->new_path, file->merged, file->merged_length, &file->now.st,
+                               true);
     if (r < 0)
         snprintf(job->error, sizeof job->error, "cannot write %s: %s%s",
                  lu_display_path(job->ctx, file->new_path),
@@ -366,10 +368,11 @@ enum node_outcome { NODE_ABSENT, NODE_SAME, NODE_WRITTEN, NODE_PINNED, NODE_LEFT
 /* Take over one node; append its summary to SUMMARY. */
 static enum node_outcome take_over_node(struct lu_context *ctx, struct lu_step *step,
                                         const struct lu_node *node, const char *old_version,
-                                        char *old_version_dir, FILE *summary)
+                                        char *old_version_dir, struct atomic_batch *batch,
+                                        FILE *summary)
 {
     struct node_job job = {
-        .ctx = ctx, .step = step, .node = node, .old_version = old_version,
+        .ctx = ctx, .step = step, .node = node, .old_version = old_version, .batch = batch,
         .new_version = ctx->layout.version, .old_version_dir = old_version_dir,
         .old_etc_fd = -1, .new_etc_fd = -1, .saved_fd = -1,
     };
@@ -574,8 +577,12 @@ enum lu_status step_takeover(struct lu_context *ctx)
         return step_finish(step, LU_STATUS_FAILED, "out of memory");
     }
     int failed = 0, left = 0, seen = 0;
+    /* Every shipped copy is in place before any merged file replaces the
+     * shipped one (stage 0, then 1), with three waits for all the nodes. */
+    struct atomic_batch batch;
+    atomic_batch_init(&batch);
     for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
-        switch (take_over_node(ctx, step, &ctx->layout.nodes[i], old, old_dir, summary)) {
+        switch (take_over_node(ctx, step, &ctx->layout.nodes[i], old, old_dir, &batch, summary)) {
         case NODE_ABSENT: break;
         case NODE_SAME: seen++; break;
         case NODE_WRITTEN: seen++; break;
@@ -584,6 +591,15 @@ enum lu_status step_takeover(struct lu_context *ctx)
         case NODE_FAILED: seen++, failed++; break;
         }
     }
+    if (atomic_batch_commit(&batch) < 0) {
+        const char *why = strerror(errno);
+        const char *where = batch.failed_path ? lu_display_path(ctx, batch.failed_path)
+                                              : "a configuration file";
+        step_note(step, LU_LOG_ERROR, "cannot write %s: %s", where, why);
+        fprintf(summary, "cannot write %s: %s, re-run; ", where, why);
+        failed++;
+    }
+    atomic_batch_free(&batch);
     fclose(summary);
     /* Taken over: the save of OLD goes once the phase ended well. */
     int save_probe = -1;

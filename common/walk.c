@@ -1,10 +1,14 @@
 /* walk.c: the fd-based tree walk (see walk.h). Each level of the walk is a
- * frame holding the directory's stream; beyond WALK_MAX_OPEN levels the
- * oldest open stream is closed, its position kept, and reopened from its
- * child through ".." (checked against its device and inode) on the way back
- * up. The open streams are always the start and one run of the deepest
- * levels, so closing the oldest is O(1). Names are kept in one path buffer
- * for messages, its length tracked per level (never measured again). */
+ * frame holding the directory's fd and a buffer of its entries, read with
+ * getdents64 (as readdir does, without fdopendir's fstat and two fcntl per
+ * directory); beyond WALK_MAX_OPEN levels the oldest open frame is closed,
+ * its position (the offset of the last entry taken) kept, and reopened from
+ * its child through ".." (checked against its device and inode) on the way
+ * back up. The open frames are always the start and one run of the deepest
+ * levels, so closing the oldest is O(1). An entry listed as a directory is
+ * opened (O_DIRECTORY|O_NOFOLLOW) and inspected through its fd, without an
+ * fstatat first. Names are kept in one path buffer for messages, its
+ * length tracked per level (never measured again). */
 #define _GNU_SOURCE
 #include "walk.h"
 #include "fault.h"
@@ -15,15 +19,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROGRESS_EVERY 4096
 #define PROGRESS_SECONDS 2
+#define ENTRIES_BUFFER 32768 /* as glibc's readdir */
+
+/* What getdents64 returns, as the kernel lays it out. */
+struct entry64 {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
 
 struct frame {
-    DIR *dir;        /* NULL while closed to save fds */
-    long position;   /* telldir() when closed */
+    int fd;          /* -1 while closed to save fds */
+    char *buffer;    /* ENTRIES_BUFFER bytes while open */
+    size_t next, end; /* the entries of the buffer not yet taken */
+    long long position; /* d_off of the last entry taken: where to go on */
     struct stat st;  /* the directory as opened */
     size_t path_length; /* length of the path buffer up to this directory */
     size_t name_offset; /* where this directory's name starts in the path */
@@ -61,18 +78,62 @@ static int fail(struct walk *w, const char *what)
     return -1;
 }
 
-/* Close the oldest open stream (keeping its place) while too many are open. */
+static void frame_close(struct frame *f)
+{
+    close(f->fd);
+    f->fd = -1;
+    free(f->buffer);
+    f->buffer = NULL;
+    f->next = f->end = 0;
+}
+
+/* Make F the open frame of FD, reading from POSITION. -1 with errno (FD
+ * stays the caller's then). */
+static int frame_open(struct frame *f, int fd, long long position)
+{
+    f->buffer = malloc(ENTRIES_BUFFER);
+    if (!f->buffer || (position && lseek(fd, (off_t)position, SEEK_SET) < 0)) {
+        int saved = f->buffer ? errno : ENOMEM;
+        free(f->buffer);
+        f->buffer = NULL;
+        errno = saved;
+        return -1;
+    }
+    f->fd = fd;
+    f->next = f->end = 0;
+    f->position = position;
+    return 0;
+}
+
+/* The frame's next entry, or NULL at its end (errno 0) or on an error. */
+static const struct entry64 *next_entry(struct frame *f)
+{
+    if (f->next >= f->end) {
+        long n = syscall(SYS_getdents64, f->fd, f->buffer, ENTRIES_BUFFER);
+        if (n <= 0) {
+            if (n == 0)
+                errno = 0;
+            return NULL;
+        }
+        f->next = 0;
+        f->end = (size_t)n;
+    }
+    const struct entry64 *entry = (const struct entry64 *)(f->buffer + f->next);
+    f->next += entry->d_reclen;
+    f->position = entry->d_off;
+    return entry;
+}
+
+/* Close the oldest open frame (keeping its place) while too many are open. */
 static void limit_open(struct walk *w)
 {
     if (w->first_open < 1)
         w->first_open = 1; /* the start directory's fd belongs to the caller */
     while (w->open_count >= WALK_MAX_OPEN && w->first_open + 1 < w->depth) {
         struct frame *f = &w->frames[w->first_open++];
-        if (!f->dir)
+        if (f->fd < 0)
             continue;
-        f->position = telldir(f->dir);
-        closedir(f->dir);
-        f->dir = NULL;
+        frame_close(f);
         w->open_count--;
     }
 }
@@ -81,7 +142,7 @@ static void limit_open(struct walk *w)
 static int reopen_parent(struct walk *w)
 {
     struct frame *child = &w->frames[w->depth - 1], *parent = &w->frames[w->depth - 2];
-    int fd = openat(dirfd(child->dir), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(child->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != parent->st.st_dev ||
         st.st_ino != parent->st.st_ino) {
@@ -91,12 +152,12 @@ static int reopen_parent(struct walk *w)
         w->path[parent->path_length] = '\0';
         return fail(w, "return to");
     }
-    parent->dir = fdopendir(fd);
-    if (!parent->dir) {
+    if (frame_open(parent, fd, parent->position) < 0) {
+        int saved = errno;
         close(fd);
+        errno = saved;
         return fail(w, "reopen");
     }
-    seekdir(parent->dir, parent->position);
     w->open_count++;
     w->first_open = w->depth - 2;
     return 0;
@@ -115,8 +176,7 @@ static int push(struct walk *w, int fd, const struct stat *st, size_t path_lengt
     }
     limit_open(w);
     struct frame *f = &w->frames[w->depth];
-    f->dir = fdopendir(fd);
-    if (!f->dir)
+    if (frame_open(f, fd, 0) < 0)
         return -1;
     f->st = *st;
     f->path_length = path_length;
@@ -128,11 +188,9 @@ static int push(struct walk *w, int fd, const struct stat *st, size_t path_lengt
 
 static void release(struct walk *w)
 {
-    for (size_t i = 1; i < w->depth; i++)
-        if (w->frames[i].dir)
-            closedir(w->frames[i].dir);
-    if (w->depth > 0 && w->frames[0].dir)
-        closedir(w->frames[0].dir);
+    for (size_t i = 0; i < w->depth; i++)
+        if (w->frames[i].fd >= 0)
+            frame_close(&w->frames[i]);
     free(w->frames);
     free(w->path);
 }
@@ -189,25 +247,23 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
     while (w.depth > 0) {
         struct frame *top = &w.frames[w.depth - 1];
         w.path[top->path_length] = '\0';
-        errno = 0;
-        struct dirent *entry = readdir(top->dir);
+        const struct entry64 *entry = next_entry(top);
         if (!entry) {
             if (errno) {
                 fail(&w, "read directory");
                 goto out;
             }
             /* Done with this directory: back to its parent. */
-            if (ops->leave && ops->leave(data, dirfd(top->dir), &top->st, w.path) < 0)
+            if (ops->leave && ops->leave(data, top->fd, &top->st, w.path) < 0)
                 goto out;
             if (w.depth == 1)
                 break;
-            if (!w.frames[w.depth - 2].dir && reopen_parent(&w) < 0)
+            if (w.frames[w.depth - 2].fd < 0 && reopen_parent(&w) < 0)
                 goto out;
             struct frame *parent = &w.frames[w.depth - 2];
             char *name = w.path + top->name_offset;
-            int parent_fd = dirfd(parent->dir);
-            closedir(top->dir);
-            top->dir = NULL;
+            int parent_fd = parent->fd;
+            frame_close(top);
             w.open_count--;
             w.depth--;
             if (ops->directory_done) {
@@ -229,42 +285,69 @@ int walk_tree(int start_fd, const char *start_path, const struct walk_ops *ops, 
             last_progress = now();
             ops->progress(data, seen, w.path);
         }
-        int dir_fd = dirfd(top->dir);
+        int dir_fd = top->fd;
         size_t name_offset = top->path_length + 1;
         if (path_set(&w, top->path_length, entry->d_name) < 0) {
             fail(&w, "walk");
             goto out;
         }
-        if (fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        int child = -1;
+        struct stat opened;
+        bool faulted = false;
+        if (entry->d_type == DT_DIR) {
+            /* Listed as a directory: opened at once, looked at through the
+             * fd (O_DIRECTORY fails on anything else before it is opened,
+             * O_NOFOLLOW on a symlink swapped in). */
+            FAULT_POINT("walk-entry"); /* between listing it and opening it */
+            faulted = true;
+            child = openat(dir_fd, entry->d_name,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (child < 0 && errno == ENOENT)
+                continue; /* vanished */
+            if (child >= 0 && fstat(child, &opened) < 0) {
+                fail(&w, "inspect");
+                close(child);
+                goto out;
+            }
+            if (child >= 0)
+                st = opened;
+            /* else swapped for something else: looked at below as any entry */
+        }
+        if (child < 0 && fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno == ENOENT)
                 continue; /* vanished */
             fail(&w, "inspect");
             goto out;
         }
         if (st.st_dev != device) { /* a mount point, or a bind-mounted file */
+            if (child >= 0)
+                close(child);
             if (ops->other_fs && ops->other_fs(data, &st, w.path) < 0)
                 goto out;
             continue;
         }
-        FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
-        if (!S_ISDIR(st.st_mode)) {
+        if (!faulted)
+            FAULT_POINT("walk-entry"); /* between looking at an entry and acting on it */
+        if (child < 0 && !S_ISDIR(st.st_mode)) {
             if (ops->other &&
                 ops->other(data, dir_fd, &top->st, entry->d_name, &st, w.path) < 0)
                 goto out;
             continue;
         }
-        int child = openat(dir_fd, entry->d_name,
-                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        struct stat opened;
         if (child < 0) {
-            if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
-                continue; /* vanished or swapped for something else: not ours to follow */
-            fail(&w, "open");
-            goto out;
-        }
-        if (fstat(child, &opened) < 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) {
-            close(child); /* swapped between listing and opening */
-            continue;
+            child = openat(dir_fd, entry->d_name,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (child < 0) {
+                if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+                    continue; /* vanished or swapped for something else: not ours to follow */
+                fail(&w, "open");
+                goto out;
+            }
+            if (fstat(child, &opened) < 0 || opened.st_dev != st.st_dev ||
+                opened.st_ino != st.st_ino) {
+                close(child); /* swapped between listing and opening */
+                continue;
+            }
         }
         verdict = ops->directory ? ops->directory(data, child, &opened, w.path) : 0;
         if (verdict != 0) {

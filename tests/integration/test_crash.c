@@ -104,8 +104,8 @@ Test(crash, killed_at_every_fault_point_then_rerun_ends_like_an_uninterrupted_ru
         cr_assert_eq(tree_snapshot_count_names(want, temp_names[t]), 0);
     /* Every kind of point is reached by this upgrade. */
     static const char *const expected[] = {"step", "data-move", "data-move-note", "takeover-write",
-                                           "atomic-write", "current-swap", "walk-chown",
-                                           "pipe-dir-remove"};
+                                           "atomic-write", "atomic-sync", "current-swap",
+                                           "walk-chown", "pipe-dir-remove"};
     for (size_t e = 0; e < sizeof expected / sizeof *expected; e++) {
         bool found = false;
         for (size_t i = 0; i < point_count; i++)

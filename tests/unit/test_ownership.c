@@ -206,6 +206,44 @@ Test(ownership, deep_tree_does_not_run_out_of_fds)
     assert_owner(path, 990);
 }
 
+Test(ownership, deep_tree_with_siblings_is_walked_whole)
+{
+    /* 100 levels (beyond the 64 open dirs: the upper ones are closed and
+     * reopened at their place) of 300 files and the next dir each, so that
+     * the dir comes amid the files and a level fills several reads. */
+    char path[4096] = V "/leo_storage/avs";
+    size_t top = strlen(path), length = top;
+    for (int level = 0; level < 100; level++) {
+        for (int i = 0; i < 300; i++) {
+            snprintf(path + length, sizeof path - length, "/file-with-a-longer-name-%03d", i);
+            fixture_write(path, "", 0644);
+        }
+        memcpy(path + length, "/d", 3);
+        length += 2;
+    }
+    fixture_mkdir(path, 0755);
+    int fd = open(fixture_path(V "/leo_storage/avs"), O_RDONLY | O_DIRECTORY);
+    struct chown_stats stats;
+    char error[256];
+    cr_assert_eq(walk_chown(fd, "avs", 990, 990, (uid_t)-1, false, NULL, NULL, &stats, error,
+                            sizeof error), 0, "%s", error);
+    close(fd);
+    /* avs and its 5 entries of the fixture, 100 dirs of 300 files and a dir */
+    cr_assert_eq(stats.entries, 6 + 100 * 301, "%llu", stats.entries);
+    cr_assert_eq(stats.changed, stats.entries);
+    path[top] = '\0';
+    length = top;
+    for (int level = 0; level < 100; level++) {
+        for (int i = 0; i < 300; i += 7) {
+            snprintf(path + length, sizeof path - length, "/file-with-a-longer-name-%03d", i);
+            assert_owner(path, 990);
+        }
+        memcpy(path + length, "/d", 3);
+        length += 2;
+        assert_owner(path, 990);
+    }
+}
+
 Test(ownership, walk_counts_and_dry_run)
 {
     int fd = open(fixture_path(V "/leo_storage/avs"), O_RDONLY | O_DIRECTORY);

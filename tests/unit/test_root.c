@@ -163,6 +163,13 @@ static void check_dir_paths(void)
     char *path = root_dir_path(root_fd, fd);
     cr_assert_str_eq(path, "/a/b/c", "the link's target, not the name used");
     free(path);
+    /* A hint is only tried: through the link, or wrong, the same answer. */
+    static const char *const hints[] = {"/l/c", "/a/b/c", "/x/y/c", "/a/c", "c", "/../..", ""};
+    for (size_t i = 0; i < sizeof hints / sizeof *hints; i++) {
+        path = root_dir_path_hint(root_fd, fd, hints[i]);
+        cr_assert_str_eq(path, "/a/b/c", "hint %s", hints[i]);
+        free(path);
+    }
     close(fd);
     fd = root_open(root_fd, "/", O_RDONLY | O_DIRECTORY, 0, 0);
     path = root_dir_path(root_fd, fd);
@@ -185,6 +192,9 @@ static void check_dir_paths(void)
     fd = root_open(root_fd, "/a/mnt/sub", O_RDONLY | O_DIRECTORY, 0, 0);
     cr_assert_geq(fd, 0, "%s", strerror(errno));
     path = root_dir_path(root_fd, fd);
+    cr_assert_str_eq(path, "/a/mnt/sub", "%s", strerror(errno));
+    free(path);
+    path = root_dir_path_hint(root_fd, fd, "/a/mnt/sub");
     cr_assert_str_eq(path, "/a/mnt/sub", "%s", strerror(errno));
     free(path);
     close(fd);
