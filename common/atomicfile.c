@@ -127,7 +127,6 @@ int atomic_write(struct lu_context *ctx, int dir_fd, const char *name, const cha
 void atomic_batch_init(struct atomic_batch *batch)
 {
     memset(batch, 0, sizeof *batch);
-    batch->per_file = !compat_syncfs_reports_errors();
 }
 
 int atomic_batch_write(struct lu_context *ctx, struct atomic_batch *batch, int stage, int dir_fd,
@@ -157,6 +156,10 @@ int atomic_batch_write(struct lu_context *ctx, struct atomic_batch *batch, int s
     }
     item->fd = write_temp(ctx, item->dir_fd, name, path, data, length, like, temp);
     if (item->fd >= 0) {
+        /* Start writing it back now, so that the commit's fsync of each
+         * file mostly finds it done (as dpkg does before its fsyncs); a
+         * kernel without the call just waits longer there. */
+        (void)sync_file_range(item->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
         item->temp = strdup(temp);
         item->name = strdup(name);
         item->path = strdup(path);
@@ -177,47 +180,29 @@ int atomic_batch_write(struct lu_context *ctx, struct atomic_batch *batch, int s
     return -1;
 }
 
-/* Is ITEMS[I]'s filesystem (BY_DIR: directory) also that of an earlier one
- * among the first I? */
-static bool seen_before(const struct atomic_pending *items, size_t i, int stage, bool by_dir)
+/* Is ITEMS[I]'s directory also that of an earlier one of STAGE among the
+ * first I? */
+static bool seen_before(const struct atomic_pending *items, size_t i, int stage)
 {
-    for (size_t j = 0; j < i; j++) {
-        if (stage >= 0 && items[j].stage != stage)
-            continue;
-        if (items[j].dir_st.st_dev == items[i].dir_st.st_dev &&
-            (!by_dir || items[j].dir_st.st_ino == items[i].dir_st.st_ino))
+    for (size_t j = 0; j < i; j++)
+        if (items[j].stage == stage && items[j].dir_st.st_dev == items[i].dir_st.st_dev &&
+            items[j].dir_st.st_ino == items[i].dir_st.st_ino)
             return true;
-    }
     return false;
 }
 
-/* Make durable the contents of every queued file (STAGE -1), or the names
- * of stage STAGE's files. -1 with errno and the path concerned. */
+/* Make durable the contents of every queued file (STAGE -1: an fsync of
+ * each), or the names of stage STAGE's files (an fsync of each distinct
+ * directory). Never syncfs: it would also wait for whatever anyone else
+ * left dirty on the filesystem. -1 with errno and the path concerned. */
 static int sync_batch(struct atomic_batch *batch, int stage, const char **failed)
 {
     for (size_t i = 0; i < batch->count; i++) {
         struct atomic_pending *item = &batch->items[i];
         if (stage >= 0 && item->stage != stage)
             continue;
-        int r;
-        if (!batch->per_file) {
-            if (seen_before(batch->items, i, stage, false))
-                continue;
-            /* An fd opened before the writes: syncfs reports any write
-             * error on its filesystem since then. */
-            r = syncfs(item->fd);
-            if (r == 0)
-                continue;
-            if (errno != ENOSYS) {
-                *failed = item->path;
-                return -1;
-            }
-            batch->per_file = true; /* and on with the fallback from this item */
-        }
-        if (stage < 0)
-            r = fsync(item->fd);
-        else
-            r = seen_before(batch->items, i, stage, true) ? 0 : fsync(item->dir_fd);
+        int r = stage < 0 ? fsync(item->fd)
+                          : seen_before(batch->items, i, stage) ? 0 : fsync(item->dir_fd);
         if (r < 0) {
             *failed = item->path;
             return -1;

@@ -4,16 +4,16 @@
  * owner, group and mode of an existing one.
  *
  * atomic_write() does one file with its own two waits. A batch does many
- * with three waits in all (the post phase's config takeover writes eight
- * files): each atomic_batch_write() writes its temporary file at once;
- * atomic_batch_commit() makes all their contents durable with one sync,
- * then renames them stage by stage (every file of stage 0, a sync of the
- * names, every file of stage 1, a sync...), so that after a crash or a
- * power loss at any point each name holds its old content or its whole new
- * one, and no file of a later stage is in place without those of the
- * earlier stages. The syncs are syncfs(2) of each filesystem involved
- * where syncfs reports write errors (Linux 5.8 on), else an fsync of each
- * file and of each distinct directory. */
+ * (the post phase's config takeover writes eight files): each
+ * atomic_batch_write() writes its temporary file at once and starts its
+ * writeback; atomic_batch_commit() makes all their contents durable (an
+ * fsync of each, which then mostly finds the writing done), then renames
+ * them stage by stage (every file of stage 0, an fsync of each distinct
+ * directory, every file of stage 1...), so that after a crash or a power
+ * loss at any point each name holds its old content or its whole new one,
+ * and no file of a later stage is in place without those of the earlier
+ * stages. Never syncfs(2): it would wait for all that others left dirty
+ * on the filesystem too. */
 #ifndef LU_ATOMICFILE_H
 #define LU_ATOMICFILE_H
 
@@ -36,7 +36,6 @@ struct atomic_pending;
 struct atomic_batch {
     struct atomic_pending *items;
     size_t count, capacity;
-    bool per_file;      /* fsync each file and dir instead of syncfs (set by init) */
     char *failed_path;  /* after a failed commit: the PATH of the file that failed */
 };
 

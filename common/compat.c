@@ -1,6 +1,6 @@
 /* compat.c: renameat2's no-replace rename, getrandom and the pidfd calls
- * through syscall(2), with fallbacks for kernels without them, and whether
- * syncfs reports errors (see compat.h). A kernel without a call answers ENOSYS; so does a seccomp
+ * through syscall(2), with fallbacks for kernels without them (see
+ * compat.h). A kernel without a call answers ENOSYS; so does a seccomp
  * filter that hides it (tests/support/old_kernel.c), and a binary built
  * with headers that lack the call's number never makes it. */
 #define _GNU_SOURCE
@@ -9,11 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef RENAME_NOREPLACE
@@ -154,22 +152,4 @@ int compat_pidfd_send_signal(int pidfd, int signal)
     errno = ENOSYS;
     return -1;
 #endif
-}
-
-bool compat_release_at_least(const char *release, unsigned major, unsigned minor)
-{
-    char *end;
-    if (*release < '0' || *release > '9')
-        return false;
-    unsigned long got_major = strtoul(release, &end, 10);
-    if (*end != '.' || end[1] < '0' || end[1] > '9')
-        return false;
-    unsigned long got_minor = strtoul(end + 1, &end, 10);
-    return got_major > major || (got_major == major && got_minor >= minor);
-}
-
-bool compat_syncfs_reports_errors(void)
-{
-    struct utsname name;
-    return uname(&name) == 0 && compat_release_at_least(name.release, 5, 8);
 }

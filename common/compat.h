@@ -7,7 +7,6 @@
 #ifndef LU_COMPAT_H
 #define LU_COMPAT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -43,14 +42,5 @@ int compat_pidfd_open(pid_t pid);
 /* pidfd_send_signal(PIDFD, SIGNAL) (Linux 5.1). -1 with errno (ESRCH:
  * the process is gone, ENOSYS: no such call). */
 int compat_pidfd_send_signal(int pidfd, int signal);
-
-/* Does syncfs(2) report write errors (Linux 5.8 and later: before, it
- * returned 0 even when writing back failed, so that only fsync tells)?
- * From uname(2)'s release; false when it cannot be read. */
-bool compat_syncfs_reports_errors(void);
-
-/* The test behind it, for the tests: is kernel RELEASE ("5.10.0-28-amd64")
- * MAJOR.MINOR or later? */
-bool compat_release_at_least(const char *release, unsigned major, unsigned minor);
 
 #endif

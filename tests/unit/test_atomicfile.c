@@ -1,11 +1,10 @@
 /* test_atomicfile.c: batches of atomic writes (common/atomicfile.c): files
  * appear only at the commit, stage by stage, with the owner and mode asked
- * for, both with syncfs and with the per-file fsync fallback; a failure at
+ * for, made durable by an fsync of each file and each distinct directory; a failure at
  * the commit leaves what was put in place before it, never a later stage,
  * and no temporary file. Also run under old_kernel (renameat2 hidden: the
  * no-replace rename's fallback). */
 #include "atomicfile.h"
-#include "compat.h"
 #include "fixture.h"
 
 #include <criterion/criterion.h>
@@ -49,11 +48,10 @@ static void assert_file(const char *path, const char *content, mode_t mode)
     cr_assert_eq(got & 07777, mode, "%s: mode %o", path, (unsigned)(got & 07777));
 }
 
-static void write_two_dirs(bool per_file)
+static void write_two_dirs(void)
 {
     struct atomic_batch batch;
     atomic_batch_init(&batch);
-    batch.per_file = per_file;
     struct stat like_a = {.st_uid = FIXTURE_LEOFS_UID, .st_gid = FIXTURE_LEOFS_GID,
                           .st_mode = S_IFREG | 0644};
     struct stat like_b = {.st_uid = 0, .st_gid = 0, .st_mode = S_IFREG | 0600};
@@ -81,15 +79,10 @@ static void write_two_dirs(bool per_file)
     cr_assert_not(fixture_exists("/b/.conf.leofs-upgrade-tmp"));
 }
 
-Test(atomicfile, a_batch_with_syncfs_puts_every_file_in_place, .init = setup, .fini = teardown)
-{
-    write_two_dirs(false);
-}
-
-Test(atomicfile, a_batch_with_a_fsync_of_each_file_and_dir_does_the_same, .init = setup,
+Test(atomicfile, a_batch_puts_every_file_in_place_stage_by_stage, .init = setup,
      .fini = teardown)
 {
-    write_two_dirs(true);
+    write_two_dirs();
 }
 
 Test(atomicfile, a_name_taken_meanwhile_stops_the_later_stages, .init = setup, .fini = teardown)
@@ -126,15 +119,3 @@ Test(atomicfile, a_batch_freed_without_a_commit_leaves_nothing, .init = setup, .
     atomic_batch_free(&batch);
 }
 
-Test(atomicfile, syncfs_is_trusted_from_linux_5_8_on)
-{
-    cr_assert(compat_release_at_least("5.8.0", 5, 8));
-    cr_assert(compat_release_at_least("6.1.0-28-amd64", 5, 8));
-    cr_assert(compat_release_at_least("5.10", 5, 8));
-    cr_assert_not(compat_release_at_least("5.4.0-150-generic", 5, 8));
-    cr_assert_not(compat_release_at_least("3.10.0-1160.el7.x86_64", 5, 8));
-    cr_assert_not(compat_release_at_least("4.18.0", 5, 8));
-    cr_assert_not(compat_release_at_least("", 5, 8));
-    cr_assert_not(compat_release_at_least("x.y", 5, 8));
-    cr_assert_not(compat_release_at_least("6", 5, 8));
-}
