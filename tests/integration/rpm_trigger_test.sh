@@ -51,13 +51,21 @@ build_packages() {
 }
 
 # rpm into $root, output in $work/out. No plugin unless the caller loads
-# one. The root has /proc, as an installed system has (mounted in a mount
-# namespace of this rpm alone: it goes when rpm exits).
+# one: rpm >= 4.20's unshare plugin, which Debian (as Fedora and EL10)
+# enables for every transaction, is turned off, as the rpm 4.11 these
+# cases stand for has no plugins (case_unshare_plugin_isolates_triggers
+# runs with it). The root has /proc, as an installed system has (mounted
+# in a mount namespace of this rpm alone: it goes when rpm exits).
 with_proc() {
     unshare --mount --propagation private sh -c \
         'mkdir -p "$0/proc" && mount -t proc proc "$0/proc" && exec "$@"' "$root" "$@"
 }
-rpm_in() { with_proc rpm --root "$root" --dbpath /var/lib/rpm "$@" >"$work/out" 2>&1; }
+unshare_plugin=$(rpm --eval '%{?__transaction_unshare}')
+rpm_in() { # with_unshare=yes rpm_in ...: with rpm's unshare plugin, if it has one
+    local off=()
+    [[ -z $unshare_plugin || ${with_unshare:-} == yes ]] || off=(--define '__transaction_unshare %{nil}')
+    with_proc rpm --root "$root" --dbpath /var/lib/rpm "${off[@]}" "$@" >"$work/out" 2>&1
+}
 rpm_q() { rpm --root "$root" --dbpath /var/lib/rpm -q "$@" 2>/dev/null; }
 pkg() { echo "$work/rpms/leofs-$1-1.noarch.rpm"; }
 # With the plugin our package installed in the root, enabled by its macros file.
@@ -171,6 +179,26 @@ case_stale_epmd_stopped() {
     said "stopped stale epmd"
 }
 
+# rpm >= 4.20 with its unshare plugin on (Debian's, Fedora's and EL10's
+# default: scriptlets without network, with private /tmp and /home) and
+# our package without the plugin: the triggers cannot ask epmd, and say so
+# loudly (rpm adds its warning), while the repairs that need no epmd are
+# made. (The plugin itself runs in rpm, outside that isolation.)
+case_unshare_plugin_isolates_triggers() {
+    [[ -n $unshare_plugin ]] || { echo "skip - this rpm has no unshare plugin (rpm < 4.20)"; return 0; }
+    hooks_root 0 || return
+    with_unshare=yes rpm_in -i "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    old_state
+    start_epmd || return
+    with_unshare=yes rpm_in -U "$(pkg 1.3.8)"
+    said "cannot ask epmd on port $port" || return
+    said "triggerprein(rpm-plugin-leofs" || return
+    [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch && $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] ||
+        fail "the upgrade or its repairs did not happen: $(rpm_q leofs)" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the operator's setting was not taken over"
+}
+
 # Plugin and triggers both there: the plugin does the work (its lines are
 # "leofs: STEP: ..."), the triggers stand aside (no leofs-upgrade output).
 case_plugin_and_triggers_work_once() {
@@ -239,6 +267,7 @@ run_case case_noplugins_upgrade_repairs
 run_case case_el7_package_upgrade_repairs
 run_case case_unsafe_upgrade_warns
 run_case case_stale_epmd_stopped
+run_case case_unshare_plugin_isolates_triggers
 run_case case_plugin_and_triggers_work_once
 run_case case_installing_hooks_changes_nothing
 run_case case_upgrading_hooks_changes_nothing
