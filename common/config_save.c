@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "config_save.h"
 #include "context.h"
+#include "label.h"
 #include "root.h"
 #include "trust.h"
 
@@ -58,11 +59,15 @@ static int read_untrusted(int dir_fd, const char *name, const char *shown, char 
     return -1;
 }
 
-static int write_new(int dir_fd, const char *name, const char *data, size_t length)
+/* Write NAME in DIR_FD, labelled as PATH (its path inside the root once the
+ * save is in place). */
+static int write_new(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
+                     const char *data, size_t length)
 {
     int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
+    label_fd(ctx, fd, path, S_IFREG | 0600);
     size_t done = 0;
     while (done < length) {
         ssize_t n = write(fd, data + done, length - done);
@@ -109,18 +114,22 @@ static int remove_tree(int dir_fd, const char *name, int depth)
 }
 
 /* DIR (a path inside the root) as a root-owned directory no one else can
- * write to, made MODE when missing (a root-owned symlink to one is fine).
- * -1 with errno; EPERM when it is there but not root's alone. */
-static int root_dir(int root_fd, const char *dir, mode_t mode)
+ * write to, made MODE (and labelled) when missing (a root-owned symlink to
+ * one is fine). -1 with errno; EPERM when it is there but not root's alone. */
+static int root_dir(struct lu_context *ctx, const char *dir, mode_t mode)
 {
+    int root_fd = ctx->root_fd;
     int fd = root_open(root_fd, dir, O_RDONLY | O_DIRECTORY, ROOT_FOLLOW_TRUSTED, 0);
     if (fd < 0 && errno == ENOENT) {
         const char *name;
         int parent = root_open_parent(root_fd, dir, &name);
         if (parent < 0)
             return -1;
-        if (mkdirat(parent, name, mode) == 0 || errno == EEXIST)
+        bool made = mkdirat(parent, name, mode) == 0;
+        if (made || errno == EEXIST)
             fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (made && fd >= 0)
+            label_fd(ctx, fd, dir, S_IFDIR | mode);
         int saved = errno;
         close(parent);
         errno = saved;
@@ -230,13 +239,15 @@ struct save_job {
     struct lu_context *ctx;
     struct lu_step *step;
     int new_fd;     /* the save being written */
+    char path[128]; /* its path inside the root once in place, for labels */
     size_t files;
     char error[1024];
 };
 
-/* Copy NAME from SRC_FD into DST_FD when it is there. */
+/* Copy NAME from SRC_FD into DST_FD (DST_PATH once the save is in place)
+ * when it is there. */
 static int copy_file(struct save_job *job, int src_fd, const char *src_dir, int dst_fd,
-                     const char *name)
+                     const char *dst_path, const char *name)
 {
     char *path = path_join(src_dir, name), *data;
     size_t length;
@@ -250,7 +261,9 @@ static int copy_file(struct save_job *job, int src_fd, const char *src_dir, int 
     bool trusted = trust_owner_and_mode(&st) && trust_dir(job->ctx->root_fd, src_dir);
     char saved_name[320];
     snprintf(saved_name, sizeof saved_name, "%s%s", name, trusted ? "" : CONFIG_SAVE_UNTRUSTED);
-    r = write_new(dst_fd, saved_name, data, length);
+    char *saved_path = path_join(dst_path, saved_name);
+    r = saved_path ? write_new(job->ctx, dst_fd, saved_name, saved_path, data, length) : -1;
+    free(saved_path);
     free(data);
     if (r < 0)
         snprintf(job->error, sizeof job->error, "cannot write the saved copy of %s: %s", name,
@@ -266,13 +279,14 @@ static bool is_dropin(const char *name)
     return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
 }
 
-/* the .conf files in leo_<type>.d/ of ETC_FD into DST_FD/leo_<type>.d/. */
+/* the .conf files in leo_<type>.d/ of ETC_FD into DST_FD/leo_<type>.d/
+ * (DST_PATH/leo_<type>.d once the save is in place). */
 static int copy_dropins(struct save_job *job, int etc_fd, const char *etc, int dst_fd,
-                        const char *type)
+                        const char *dst_path, const char *type)
 {
     char name[64];
     snprintf(name, sizeof name, "leo_%s.d", type);
-    char *path = path_join(etc, name);
+    char *path = path_join(etc, name), *out_path = path_join(dst_path, name);
     const char *shown = lu_display_path(job->ctx, path ? path : name);
     int fd = openat(etc_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -287,6 +301,7 @@ static int copy_dropins(struct save_job *job, int etc_fd, const char *etc, int d
             r = -1;
         }
         free(path);
+        free(out_path);
         return r;
     }
     int out = -1;
@@ -303,20 +318,22 @@ static int copy_dropins(struct save_job *job, int etc_fd, const char *etc, int d
             break;
         }
         if (out < 0) {
-            if (mkdirat(dst_fd, name, 0700) < 0 ||
+            if (!out_path || mkdirat(dst_fd, name, 0700) < 0 ||
                 (out = openat(dst_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
                 snprintf(job->error, sizeof job->error, "cannot make the save of %s: %s", shown,
-                         strerror(errno));
+                         out_path ? strerror(errno) : strerror(ENOMEM));
                 r = -1;
                 break;
             }
+            label_fd(job->ctx, out, out_path, S_IFDIR | 0700);
         }
-        r = copy_file(job, dirfd(dir), path ? path : name, out, entry->d_name);
+        r = copy_file(job, dirfd(dir), path ? path : name, out, out_path, entry->d_name);
     }
     if (out >= 0)
         close(out);
     closedir(dir);
     free(path);
+    free(out_path);
     return r;
 }
 
@@ -332,20 +349,23 @@ static int save_node(struct save_job *job, const struct lu_node *node)
         return -1;
     }
     int r = -1, out = -1;
+    char out_path[256];
+    snprintf(out_path, sizeof out_path, "%s/%s", job->path, node->dir);
     if (mkdirat(job->new_fd, node->dir, 0700) < 0 ||
         (out = openat(job->new_fd, node->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
         snprintf(job->error, sizeof job->error, "cannot make the save of %s: %s", node->dir,
                  strerror(errno));
         goto done;
     }
+    label_fd(job->ctx, out, out_path, S_IFDIR | 0700);
     char name[64];
     snprintf(name, sizeof name, "leo_%s.conf", node->type);
-    if (copy_file(job, etc_fd, node->config_dir, out, name) < 0)
+    if (copy_file(job, etc_fd, node->config_dir, out, out_path, name) < 0)
         goto done;
     snprintf(name, sizeof name, "leo_%s.environment", node->type);
-    if (copy_file(job, etc_fd, node->config_dir, out, name) < 0)
+    if (copy_file(job, etc_fd, node->config_dir, out, out_path, name) < 0)
         goto done;
-    r = copy_dropins(job, etc_fd, node->config_dir, out, node->type);
+    r = copy_dropins(job, etc_fd, node->config_dir, out, out_path, node->type);
     if (r == 0 && fsync(out) < 0)
         r = -1;
 done:
@@ -384,11 +404,11 @@ enum lu_status step_config_save(struct lu_context *ctx)
     for (size_t i = 0; i < 3; i++) {
         if (parent >= 0)
             close(parent);
-        parent = root_dir(ctx->root_fd, parents[i], 0755);
+        parent = root_dir(ctx, parents[i], 0755);
         if (parent < 0)
             break;
     }
-    int home = parent >= 0 ? root_dir(ctx->root_fd, CONFIG_SAVE_HOME, 0700) : -1;
+    int home = parent >= 0 ? root_dir(ctx, CONFIG_SAVE_HOME, 0700) : -1;
     if (home < 0) {
         int saved = errno;
         if (parent >= 0)
@@ -400,8 +420,11 @@ enum lu_status step_config_save(struct lu_context *ctx)
     }
     close(parent);
     int r = remove_tree(home, temp, 3); /* left by a crash */
+    snprintf(job.path, sizeof job.path, CONFIG_SAVE_HOME "/%s", version);
     if (r == 0 && mkdirat(home, temp, 0700) == 0)
         job.new_fd = openat(home, temp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (job.new_fd >= 0)
+        label_fd(ctx, job.new_fd, job.path, S_IFDIR | 0700);
     if (job.new_fd < 0) {
         snprintf(job.error, sizeof job.error, "cannot make a save in %s: %s",
                  lu_display_path(ctx, CONFIG_SAVE_HOME), strerror(errno));

@@ -4,13 +4,20 @@
  * SELinux system (selinuxfs mounted) for the host's own root: the rpm plugin
  * is loaded into every rpm transaction, and linking libselinux (and with it
  * libpcre2) into it would cost every one of them. Built without libselinux's
- * headers, these functions do nothing. */
+ * headers, these functions do nothing.
+ *
+ * Test builds (LEOFS_FAULT_POINTS) take LEOFS_TEST_FILE_CONTEXTS=FILE: label
+ * with the contexts of that file_contexts file, whether or not SELinux runs,
+ * in any root (paths looked up as they are inside it), so that a test on a
+ * machine without SELinux sees the labels written (tests/integration/
+ * test_label.c). Release builds have no such switch. */
 #define _GNU_SOURCE
 #include "label.h"
 #include "root.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,6 +67,17 @@ static int load(struct selinux_calls *c)
     return 0;
 }
 
+/* The file_contexts file a test build was told to label with, or NULL. */
+static const char *test_file_contexts(void)
+{
+#ifdef LEOFS_FAULT_POINTS
+    const char *file = getenv("LEOFS_TEST_FILE_CONTEXTS");
+    if (file && *file)
+        return file;
+#endif
+    return NULL;
+}
+
 static struct labels *labels(struct lu_context *ctx)
 {
     static struct labels state;
@@ -67,12 +85,26 @@ static struct labels *labels(struct lu_context *ctx)
     if (ctx->labels_tried)
         return ctx->labels;
     ctx->labels_tried = true;
-    if (!ctx->root_is_host || ctx->dry_run || stat("/sys/fs/selinux/enforce", &st) < 0)
+    const char *forced = test_file_contexts();
+    if (ctx->dry_run ||
+        (!forced && (!ctx->root_is_host || stat("/sys/fs/selinux/enforce", &st) < 0)))
         return NULL;
     if (load(&state.calls) < 0) {
         lu_log(ctx, LU_LOG_WARNING, "SELinux is enabled but %s cannot be loaded: files keep the "
                "context they have", SELINUX_LIBRARY);
         return NULL;
+    }
+    if (forced) {
+        struct selinux_opt path = {SELABEL_OPT_PATH, forced};
+        if (!(state.handle = state.calls.open(SELABEL_CTX_FILE, &path, 1))) {
+            lu_log(ctx, LU_LOG_WARNING, "SELinux file contexts cannot be read from %s (%s): "
+                   "files keep the context they have", forced, strerror(errno));
+            dlclose(state.calls.library);
+            memset(&state, 0, sizeof state);
+            return NULL;
+        }
+        ctx->labels = &state;
+        return &state;
     }
     if (state.calls.is_enabled() <= 0 || !(state.handle = state.calls.open(SELABEL_CTX_FILE, NULL, 0))) {
         if (state.calls.is_enabled() > 0)
@@ -86,21 +118,26 @@ static struct labels *labels(struct lu_context *ctx)
     return &state;
 }
 
+/* The link NAME in DIR_FD, which PATH's directory should be, by its path:
+ * PATH's directory and NAME (a link made under a temporary name is labelled
+ * for the PATH it is renamed to, but must be named by NAME until then). */
 static int set_link_by_path(struct lu_context *ctx, struct labels *l, const char *path,
-                            int dir_fd, char *context)
+                            int dir_fd, const char *name, char *context)
 {
-    const char *name;
+    const char *last;
     struct stat a, b;
-    int parent = root_open_parent(ctx->root_fd, path, &name);
+    int parent = root_open_parent(ctx->root_fd, path, &last);
     bool same = parent >= 0 && fstat(parent, &a) == 0 && fstat(dir_fd, &b) == 0 &&
                 a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     if (parent >= 0)
         close(parent);
-    if (!same) {
+    char link_path[4200];
+    int n = snprintf(link_path, sizeof link_path, "%.*s%s", (int)(last - path), path, name);
+    if (!same || n < 0 || (size_t)n >= sizeof link_path) {
         errno = ESTALE;
         return -1;
     }
-    return l->calls.set_link(path, context);
+    return l->calls.set_link(link_path, context);
 }
 
 static void apply(struct lu_context *ctx, const char *path, mode_t mode, int fd, int dir_fd,
@@ -120,13 +157,13 @@ static void apply(struct lu_context *ctx, const char *path, mode_t mode, int fd,
         r = l->calls.set_fd(fd, context);
     } else {
         /* A symlink cannot be opened: name it through its directory's fd,
-         * or without /proc by its path (the root is the host's here) once
-         * that path's directory is seen to be DIR_FD's. */
+         * or without /proc by its path (only when the root is the host's)
+         * once that path's directory is seen to be DIR_FD's. */
         char link_path[4200];
         snprintf(link_path, sizeof link_path, "/proc/self/fd/%d/%s", dir_fd, name);
         r = l->calls.set_link(link_path, context);
-        if (r < 0 && errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
-            r = set_link_by_path(ctx, l, path, dir_fd, context);
+        if (r < 0 && errno == ENOENT && ctx->root_is_host && access("/proc/self/fd", F_OK) < 0)
+            r = set_link_by_path(ctx, l, path, dir_fd, name, context);
     }
     if (r < 0)
         lu_log(ctx, LU_LOG_WARNING, "cannot set SELinux context %s on %s: %s", context, path,

@@ -17,6 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* libdpkg before 1.19.3 and 1.19.1 (dpkg 1.18 on Ubuntu 16.04, 1.19.0.5 on
+ * 18.04): the older names of the same calls (see CMakeLists.txt). */
+#ifdef LU_DPKG_ARRAY_FROM_DB
+#define pkg_array_init_from_hash pkg_array_init_from_db
+#endif
+#ifdef LU_DPKG_NO_NAME_CONST
+#define pkg_name_const(pkg, pnaw) pkg_name((struct pkginfo *)(pkg), (pnaw))
+#endif
+
 static char dpkg_message[512];
 
 /* libdpkg's message as one line: its own line breaks become spaces. */

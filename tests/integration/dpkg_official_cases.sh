@@ -14,7 +14,7 @@
 # act on the host's /usr/local/leofs and accounts.) The root gets what a
 # minimal system has for this: a static busybox shell and tools, bash,
 # getent, dpkg, dpkg-deb, a harmless systemctl, /dev/null, /dev/urandom,
-# and the libraries of these and of our helper.
+# and the libraries of these (with glibc's NSS files module) and of our helper.
 # Uses $work, $hooks_deb, $stand_ins and case_lib.sh.
 
 build_official_debs() {
@@ -47,6 +47,13 @@ chroot_base() {
     # GNU tar for dpkg-deb; the rest of the tools from a static busybox.
     copy_programs /bin/bash /bin/tar /usr/bin/getent /usr/bin/dpkg /usr/bin/dpkg-deb \
         /usr/bin/dpkg-split /sbin/ldconfig
+    # getent finds the accounts through NSS, whose files module glibc < 2.34
+    # loads with dlopen (ldd does not list it): without it "getent group
+    # leofs" finds nothing and the official postinst calls addgroup.
+    local nss
+    for nss in $(ldd /usr/bin/getent | awk '$3 ~ /\/libc\.so/ {sub("/[^/]*$", "", $3); print $3 "/libnss_files.so.2"}'); do
+        [[ ! -e $nss ]] || cp -L --parents "$nss" "$root"
+    done
     cp /bin/busybox "$root/bin/busybox"
     local applet
     for applet in $(/bin/busybox --list); do

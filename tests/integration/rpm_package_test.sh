@@ -86,7 +86,9 @@ if [[ $(uname -m) == x86_64 ]]; then
         grep -E "error|Error" "$work/fedora.log" | head -20
     fedora_package=$(ls "$work"/fedora/RPMS/*/rpm-plugin-leofs-"$version"-*.rpm 2>/dev/null | head -n1)
     mkdir -p "$work/fedora/x"
-    [[ -n $fedora_package ]] && (cd "$work/fedora/x" && rpm2cpio "$fedora_package" | cpio -idm 2>/dev/null)
+    # (Its own result: without cpio the flags check below would fail for nothing to read.)
+    [[ -n $fedora_package ]] && (cd "$work/fedora/x" && rpm2cpio "$fedora_package" | cpio -idm --quiet)
+    result $? "rpm2cpio | cpio unpacks the package built with them"
     bind_now=0
     for f in "$work/fedora/x/usr/sbin/leofs-upgrade" "$work/fedora/x$plugindir/leofs.so"; do
         # Whole outputs, not grep -q on a pipe: with pipefail an early exit of grep fails it.

@@ -51,13 +51,24 @@ build_packages() {
 }
 
 # rpm into $root, output in $work/out. No plugin unless the caller loads
-# one. The root has /proc, as an installed system has (mounted in a mount
-# namespace of this rpm alone: it goes when rpm exits).
+# one: rpm >= 4.20's unshare plugin, which Debian (as Fedora and EL10)
+# enables for every transaction, is turned off, as the rpm 4.11 these
+# cases stand for has no plugins (case_unshare_plugin_isolates_triggers
+# runs with it). The root has /proc, as an installed system has (mounted
+# in a mount namespace of this rpm alone: it goes when rpm exits).
 with_proc() {
     unshare --mount --propagation private sh -c \
         'mkdir -p "$0/proc" && mount -t proc proc "$0/proc" && exec "$@"' "$root" "$@"
 }
-rpm_in() { with_proc rpm --root "$root" --dbpath /var/lib/rpm "$@" >"$work/out" 2>&1; }
+unshare_plugin=$(rpm --eval '%{?__transaction_unshare}')
+# rpm >= 6.0 fails a package's install when a %triggerprein fails (the
+# spec's triggerprein_refuses); before, it warns and goes on.
+refuses=$(rpm --eval '%{lua: local v = rpm.expand("%{?rpmversion}"); print((v ~= "" and rpm.vercmp(v, "6.0") >= 0) and "yes" or "no")}')
+rpm_in() { # with_unshare=yes rpm_in ...: with rpm's unshare plugin, if it has one
+    local off=()
+    [[ -z $unshare_plugin || ${with_unshare:-} == yes ]] || off=(--define '__transaction_unshare %{nil}')
+    with_proc rpm --root "$root" --dbpath /var/lib/rpm "${off[@]}" "$@" >"$work/out" 2>&1
+}
 rpm_q() { rpm --root "$root" --dbpath /var/lib/rpm -q "$@" 2>/dev/null; }
 pkg() { echo "$work/rpms/leofs-$1-1.noarch.rpm"; }
 # With the plugin our package installed in the root, enabled by its macros file.
@@ -159,10 +170,19 @@ case_unsafe_upgrade_warns() {
     rpm_in -i "$(pkg 1.3.7)" || fail "install 1.3.7" || return
     start_epmd || return
     start_node leo_storage_0 || return
-    rpm_in -U "$(pkg 1.3.8)"
-    said "WARNING: this leofs transaction is NOT safe" || return
+    local status=0
+    rpm_in -U "$(pkg 1.3.8)" || status=$?
+    said "this leofs transaction is NOT safe" || return
     said "leo_storage_0" || return
     said "triggerprein(rpm-plugin-leofs" || return
+    if [[ $refuses == yes ]]; then  # rpm 6: refused, the old version stays
+        [[ $status != 0 && $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] ||
+            fail "rpm 6 installed it (exit $status): $(rpm_q leofs)" || return
+        said "rpm does not install this leofs package" || return
+    else  # rpm 4: a warning, and rpm goes on
+        [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -U did not go on: $(rpm_q leofs)" || return
+        said "rpm goes on with it" || return
+    fi
     kill -0 "$node_pid" || fail "the LeoFS node was stopped" || return
     stop_node leo_storage_0
 }
@@ -176,6 +196,31 @@ case_stale_epmd_stopped() {
     for _ in $(seq 50); do ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1 || break; sleep 0.1; done
     ! ERL_EPMD_PORT=$port epmd -names >/dev/null 2>&1 || fail "epmd still runs on $port" || return
     said "stopped stale epmd"
+}
+
+# rpm >= 4.20 with its unshare plugin on (Debian's, Fedora's and EL10's
+# default: scriptlets without network, with private /tmp and /home) and
+# our package without the plugin: the triggers cannot ask epmd, and say so
+# loudly; rpm 4.20 warns and the repairs that need no epmd are made, rpm 6
+# does not install the package (the old version stays). (The plugin itself
+# runs in rpm, outside that isolation.)
+case_unshare_plugin_isolates_triggers() {
+    [[ -n $unshare_plugin ]] || { echo "skip - this rpm has no unshare plugin (rpm < 4.20)"; return 0; }
+    hooks_root 0 || return
+    rpm_in -i "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    old_state
+    start_epmd || return
+    with_unshare=yes rpm_in -U "$(pkg 1.3.8)"
+    said "cannot ask epmd on port $port" || return
+    said "triggerprein(rpm-plugin-leofs" || return
+    if [[ $refuses == yes ]]; then
+        [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm 6 installed it: $(rpm_q leofs)" || return
+        return 0
+    fi
+    [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch && $(readlink "$root/usr/local/leofs/current") == 1.3.8 ]] ||
+        fail "the upgrade or its repairs did not happen: $(rpm_q leofs)" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the operator's setting was not taken over"
 }
 
 # Plugin and triggers both there: the plugin does the work (its lines are
@@ -246,6 +291,7 @@ run_case case_noplugins_upgrade_repairs
 run_case case_el7_package_upgrade_repairs
 run_case case_unsafe_upgrade_warns
 run_case case_stale_epmd_stopped
+run_case case_unshare_plugin_isolates_triggers
 run_case case_plugin_and_triggers_work_once
 run_case case_installing_hooks_changes_nothing
 run_case case_upgrading_hooks_changes_nothing

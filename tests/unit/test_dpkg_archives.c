@@ -84,7 +84,9 @@ Test(deb_control, fields)
     cr_assert_eq(deb_control_parse("", 0, &c), -1);
 }
 
-static const char *build_deb(const char *compressor)
+/* A leofs .deb made by dpkg-deb -Z COMPRESSOR; NULL when this dpkg-deb
+ * does not know COMPRESSOR (bullseye's dpkg 1.20 has no zstd). */
+static const char *try_build_deb(const char *compressor)
 {
     const char *root = fixture_root();
     char stage[4096], control[4200];
@@ -103,7 +105,16 @@ static const char *build_deb(const char *compressor)
     tool_run((const char *[]){"/usr/bin/dpkg-deb", "--root-owner-group", "-Z", compressor, "-b",
                               stage, out, NULL},
              NULL, NULL, NULL, &result);
+    if (result.exited && result.exit_status != 0 && strstr(result.err, "unknown compression type"))
+        return NULL;
     cr_assert(result.exited && result.exit_status == 0, "dpkg-deb: %s", result.err);
+    return out;
+}
+
+static const char *build_deb(const char *compressor)
+{
+    const char *out = try_build_deb(compressor);
+    cr_assert(out, "dpkg-deb does not know the compressor %s", compressor);
     return out;
 }
 
@@ -116,10 +127,11 @@ static int read_deb(const char *path, struct deb_control *c, char *error, size_t
     return r;
 }
 
+/* Every compressor dpkg-deb can use (gzip, xz and none since dpkg 1.17). */
 Test(deb_control, every_compressor, .fini = fixture_cleanup)
 {
-    static const char *const compressors[] = {"gzip", "xz", "zstd", "none"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const compressors[] = {"gzip", "xz", "none"};
+    for (size_t i = 0; i < sizeof compressors / sizeof *compressors; i++) {
         struct deb_control c;
         char error[256] = "";
         cr_assert_eq(read_deb(build_deb(compressors[i]), &c, error, sizeof error), 0, "%s: %s",
@@ -127,6 +139,24 @@ Test(deb_control, every_compressor, .fini = fixture_cleanup)
         cr_assert_str_eq(c.package, "leofs");
         cr_assert_str_eq(c.version, "1.3.8-1");
     }
+}
+
+/* zstd (Debian's dpkg-deb makes it from 1.21.18, Ubuntu's earlier), where this
+ * dpkg-deb can make such an archive. */
+Test(deb_control, zstd, .fini = fixture_cleanup)
+{
+    const char *deb = try_build_deb("zstd");
+    if (!deb) {
+        /* Also on stderr: Criterion lists skips only when verbose. */
+        fprintf(stderr, "skip - deb_control::zstd: dpkg-deb cannot make zstd archives here\n");
+        cr_skip_test("dpkg-deb cannot make zstd archives here: reading control.tar.zst is not "
+                     "tested on this system");
+    }
+    struct deb_control c;
+    char error[256] = "";
+    cr_assert_eq(read_deb(deb, &c, error, sizeof error), 0, "zstd: %s", error);
+    cr_assert_str_eq(c.package, "leofs");
+    cr_assert_str_eq(c.version, "1.3.8-1");
 }
 
 Test(deb_control, broken_archives, .fini = fixture_cleanup)
