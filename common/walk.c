@@ -111,7 +111,9 @@ static const struct entry64 *next_entry(struct frame *f)
     if (f->next >= f->end) {
         long n = syscall(SYS_getdents64, f->fd, f->buffer, ENTRIES_BUFFER);
         if (n <= 0) {
-            if (n == 0)
+            /* A directory removed while open answers ENOENT: its end, as
+             * glibc's readdir takes it (the walk skips what vanished). */
+            if (n == 0 || errno == ENOENT)
                 errno = 0;
             return NULL;
         }

@@ -185,8 +185,9 @@ Test(cli, takeover_by_hand)
     conf = fixture_read("/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf");
     cr_assert(strstr(conf, "log.log_level = 3"), "%s", conf);
     free(conf);
-    cr_assert_eq(run("--root", fixture_path(""), "takeover", "--from", "1.3.8", "--to", "1.3.7", NULL),
+    cr_assert_eq(run("--root", fixture_path(""), "takeover", "--from", "1.3.8", "--to", "1.3.8", NULL),
                  2);
+    cr_assert(strstr(output.err, "--from and --to both name LeoFS 1.3.8"), "%s", output.err);
 }
 
 #ifdef HAVE_DPKG_VIEW
