@@ -9,6 +9,7 @@
  * what to fix: without a save the package manager would delete the file. */
 #define _GNU_SOURCE
 #include "config_save.h"
+#include "atomicfile.h"
 #include "context.h"
 #include "label.h"
 #include "root.h"
@@ -191,34 +192,50 @@ int config_save_list(int root_fd, char ***versions)
     return count;
 }
 
-char *config_save_latest(int root_fd, const char *except)
+char *config_save_replaced(int root_fd)
 {
-    char **versions;
-    int count = config_save_list(root_fd, &versions);
-    if (count <= 0)
+    int fd = root_open(root_fd, CONFIG_SAVE_REPLACED, O_RDONLY | O_NONBLOCK, 0, 0);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            errno = 0;
         return NULL;
-    int fd = root_open(root_fd, CONFIG_SAVE_HOME, O_RDONLY | O_DIRECTORY, 0, 0);
-    const char *best = NULL;
-    struct timespec best_time = {0, 0};
-    for (int i = 0; fd >= 0 && i < count; i++) { /* oldest version first: a tie goes to the newer */
-        struct stat st;
-        if ((except && strcmp(versions[i], except) == 0) ||
-            fstatat(fd, versions[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-            continue;
-        if (!best || st.st_mtim.tv_sec > best_time.tv_sec ||
-            (st.st_mtim.tv_sec == best_time.tv_sec && st.st_mtim.tv_nsec >= best_time.tv_nsec)) {
-            best = versions[i];
-            best_time = st.st_mtim;
-        }
     }
-    char *latest = best ? strdup(best) : NULL;
-    if (fd >= 0)
-        close(fd);
-    for (int i = 0; i < count; i++)
-        free(versions[i]);
-    free(versions);
-    errno = 0;
-    return latest;
+    struct stat st;
+    char *text = NULL;
+    size_t length = 0;
+    char *version = NULL;
+    /* Root's own, as the directory it is in (root_dir made it so). */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+        (st.st_mode & 022) == 0 && read_fd(fd, 64, &text, &length) == 0) {
+        while (length && (text[length - 1] == '\n' || text[length - 1] == ' '))
+            text[--length] = '\0';
+        if (lu_version_is_name(text))
+            version = text;
+        else
+            free(text);
+    }
+    close(fd);
+    errno = version ? 0 : EINVAL;
+    return version;
+}
+
+void config_save_forget_replaced(struct lu_context *ctx)
+{
+    if (ctx->dry_run)
+        return;
+    for (size_t i = 0; i < lu_report_step_count(ctx->report); i++) {
+        enum lu_status status = lu_report_step(ctx->report, i)->status;
+        if (status == LU_STATUS_FAILED || status == LU_STATUS_REFUSED)
+            return;
+    }
+    const char *name;
+    int parent = root_open_parent(ctx->root_fd, CONFIG_SAVE_REPLACED, &name);
+    if (parent < 0)
+        return;
+    if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+        lu_log(ctx, LU_LOG_WARNING, "cannot remove %s: %s; remove it by hand",
+               lu_display_path(ctx, CONFIG_SAVE_REPLACED), strerror(errno));
+    close(parent);
 }
 
 int config_save_remove(int root_fd, const char *version)
@@ -375,12 +392,41 @@ done:
     return r;
 }
 
+/* CONFIG_SAVE_REPLACED says VERSION, written atomically (root's, 0644). */
+static int write_replaced(struct lu_context *ctx, const char *version)
+{
+    int parent = -1;
+    static const char *const parents[] = {"/var", "/var/lib", SAVE_PARENT};
+    for (size_t i = 0; i < 3; i++) {
+        if (parent >= 0)
+            close(parent);
+        if ((parent = root_dir(ctx, parents[i], 0755)) < 0)
+            return -1;
+    }
+    char text[80];
+    snprintf(text, sizeof text, "%s\n", version);
+    struct stat like = {.st_uid = 0, .st_gid = 0, .st_mode = S_IFREG | 0644};
+    int r = atomic_write(ctx, parent, "replacing", CONFIG_SAVE_REPLACED, text, strlen(text), &like,
+                         true);
+    int saved = errno;
+    close(parent);
+    errno = saved;
+    return r;
+}
+
 enum lu_status step_config_save(struct lu_context *ctx)
 {
     struct lu_step *step = step_begin(ctx, "config-save");
     const char *version = ctx->layout.version;
     if (!version)
         return step_finish(step, LU_STATUS_SKIPPED, "no LeoFS version is installed");
+    /* First, whatever is saved: which version is being replaced, for the
+     * post phase's data move and takeover (config_save_replaced). */
+    if (!ctx->dry_run && write_replaced(ctx, version) < 0)
+        return step_finish(step, LU_STATUS_FAILED, "cannot write %s: %s",
+                           lu_display_path(ctx, CONFIG_SAVE_REPLACED),
+                           errno == EPERM ? "its directory is there but not root's alone: remove "
+                                            "it and retry" : strerror(errno));
     if (!policy_step_enabled(&ctx->policy, STEP_TAKEOVER))
         return step_finish(step, LU_STATUS_SKIPPED, "the configuration takeover is turned off in "
                            "%s: nothing would read a save", ctx->policy.source);

@@ -33,11 +33,18 @@ int config_save_open_node(int root_fd, const char *version, const char *node_dir
 /* Versions with a save, oldest first, like layout_list_versions. */
 int config_save_list(int root_fd, char ***versions);
 
-/* The version of the save made last (the newest directory), leaving out
- * EXCEPT: the version the last pre phase saw installed, which is the one
- * the package manager replaced when nothing else says so (dpkg's file
- * trigger). Malloc'd; NULL when there is none (errno 0) or on error. */
-char *config_save_latest(int root_fd, const char *except);
+/* The version the last pre phase saw installed, which the package manager
+ * is replacing (dpkg's file trigger cannot tell): CONFIG_SAVE_REPLACED, a
+ * root-owned note every config-save step writes first, even when it then
+ * saves nothing, and the post phase forgets once it ended without a
+ * failure. Malloc'd; NULL when there is none (errno 0) or it cannot be
+ * trusted (errno set). */
+#define CONFIG_SAVE_REPLACED "/var/lib/leofs-upgrade-hooks/replacing"
+char *config_save_replaced(int root_fd);
+
+/* Remove CONFIG_SAVE_REPLACED unless a step of CTX's phase failed or
+ * refused (a re-run needs it then). */
+void config_save_forget_replaced(struct lu_context *ctx);
 
 /* Remove the save of VERSION (nothing there is fine). 0 or -1 with errno. */
 int config_save_remove(int root_fd, const char *version);

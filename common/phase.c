@@ -137,6 +137,7 @@ static void post_steps(struct lu_context *ctx)
     run_step(ctx, STEP_PIPE_DIR, step_pipe_dir);
     run_step(ctx, STEP_EPMD_SOCKET, step_epmd_socket);
     takeover_release_save(ctx);
+    config_save_forget_replaced(ctx);
 }
 
 static enum lu_outcome finish(struct lu_report *report, struct lu_report **out)
@@ -247,6 +248,7 @@ static void takeover_steps(struct lu_context *ctx)
     run_step(ctx, STEP_DATA_MOVE, step_data_move);
     run_step(ctx, STEP_TAKEOVER, step_takeover);
     takeover_release_save(ctx);
+    config_save_forget_replaced(ctx);
 }
 
 enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *from_version,

@@ -523,30 +523,24 @@ static bool holds_data(struct lu_context *ctx, const char *version)
     return found;
 }
 
-static bool listed(char **list, int count, const char *version)
-{
-    for (int i = 0; i < count; i++)
-        if (strcmp(list[i], version) == 0)
-            return true;
-    return false;
-}
-
 /* The version whose data moves: the one the package manager replaced
- * (the request's, an upgrade's or a downgrade's); else the one whose
- * configuration the last pre phase saved (dpkg's file trigger: the save
- * names what dpkg replaced), as the takeover's source. Unknown
- * (leofs-upgrade post without --old-version, no save): the newest older
+ * (the request's, an upgrade's or a downgrade's); else the one the last
+ * pre phase saw installed (dpkg's file trigger: config_save_replaced), as
+ * the takeover's source. Unknown (leofs-upgrade post without
+ * --old-version, no pre phase before): the newest older
  * version; only when that holds no data, the oldest newer version that
  * does (a downgrade: its data comes back). */
 static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
-    const char *wanted = ctx->request->old_version;
+    char *replaced = ctx->request->old_version ? NULL : config_save_replaced(ctx->root_fd);
+    const char *wanted = ctx->request->old_version ? ctx->request->old_version : replaced;
     char **versions;
     int count = layout_list_versions(ctx->root_fd, &versions);
     if (count < 0) {
         snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
                  strerror(errno));
+        free(replaced);
         return NULL;
     }
     char *old = NULL;
@@ -558,12 +552,7 @@ static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
                 old = strdup(wanted);
         if (!old)
             snprintf(why, why_size, "LeoFS %s's dir is gone: no data to move", wanted);
-    } else if ((old = config_save_latest(ctx->root_fd, new_version)) &&
-               !listed(versions, count, old)) {
-        snprintf(why, why_size, "LeoFS %s's dir is gone: no data to move", old);
-        free(old);
-        old = NULL;
-    } else if (!old) {
+    } else {
         const char *older = NULL, *newer = NULL;
         for (int i = 0; i < count; i++) /* oldest first */
             if (lu_version_compare(versions[i], new_version) < 0)
@@ -581,6 +570,7 @@ static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
                      lu_display_path(ctx, LEOFS_HOME));
     }
     layout_free_versions(versions, count);
+    free(replaced);
     return old;
 }
 
@@ -607,6 +597,9 @@ enum lu_status step_data_move(struct lu_context *ctx)
     if (!ctx->layout.version)
         return step_finish(step, LU_STATUS_SKIPPED, "no LeoFS version is installed");
     char why[1600];
+    if (ctx->request->replaced_nothing)
+        return step_finish(step, LU_STATUS_SKIPPED, "the package manager replaced no LeoFS "
+                           "version: the data of what stays installed stays with it");
     char *old = choose_source(ctx, why, sizeof why);
     if (!old)
         return step_finish(step, LU_STATUS_SKIPPED, "%s", why);

@@ -512,19 +512,21 @@ void takeover_release_save(struct lu_context *ctx)
 }
 
 /* The version to take over from: the request's (rpm names the one it
- * replaced, also for a downgrade); else the one whose save the last pre
- * phase made (dpkg's trigger: the save names what dpkg replaced, older or
- * newer); else the newest older one, counting versions whose dir is gone
+ * replaced, also for a downgrade); else the one the last pre phase saw
+ * installed (dpkg's trigger: config_save_replaced, older or newer); else
+ * the newest older one, counting versions whose dir is gone
  * but whose save (config_save.h) is left. */
 static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
-    const char *wanted = ctx->request->old_version;
+    char *replaced = ctx->request->old_version ? NULL : config_save_replaced(ctx->root_fd);
+    const char *wanted = ctx->request->old_version ? ctx->request->old_version : replaced;
     char **versions, **saved = NULL;
     int count = layout_list_versions(ctx->root_fd, &versions);
     if (count < 0) {
         snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
                  strerror(errno));
+        free(replaced);
         return NULL;
     }
     int saved_count = config_save_list(ctx->root_fd, &saved);
@@ -539,7 +541,7 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
             snprintf(why, why_size, "LeoFS %s replaced itself: nothing to take over", wanted);
         else
             old = strdup(wanted);
-    } else if (!(old = config_save_latest(ctx->root_fd, new_version))) {
+    } else {
         const char *best = newest_older(versions, count, new_version, NULL);
         best = newest_older(saved, saved_count, new_version, best);
         if (best)
@@ -550,6 +552,7 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
     }
     layout_free_versions(saved, saved_count);
     layout_free_versions(versions, count);
+    free(replaced);
     return old;
 }
 

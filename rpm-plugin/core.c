@@ -103,6 +103,7 @@ static rpmRC core_tsm_post(rpmts ts, const char *package_names, int res)
     struct rpm_view view = {.new_version = version, .old_version = replaced};
     struct lu_request request = request_for(ts, &view);
     request.packages_known = false; /* the post phase does not look at packages */
+    request.replaced_nothing = !replaced; /* rpm -i: what stays installed keeps its data */
     enum lu_outcome outcome = lu_run_post(&request, NULL);
     if (outcome != LU_OUTCOME_OK)
         rpmlog(RPMLOG_ERR,

@@ -5,6 +5,7 @@
  * `data-move = off` change nothing; parts that must not move (symlink,
  * mount point, data in both, an untrusted source dir) stay with a warning,
  * and the runner user's attacks (through setpriv) do not steer root. */
+#include "config_save.h"
 #include "fake_epmd.h"
 #include "fixture.h"
 #include "tool_run.h"
@@ -202,6 +203,57 @@ Test(data_move, downgrade_without_the_versions_finds_the_data, .init = upgrade_r
     fixture_leofs_ship("1.3.7");
     cr_assert_eq(run(NULL, "1.3.7", false), LU_OUTCOME_OK, "%s", fixture_log());
     cr_assert(strstr(step->message, "from 1.3.8 to 1.3.7"), "%s", step->message);
+    assert_data_in("1.3.7", "1.3.8");
+}
+
+/* dpkg's trigger names no version: the one the last pre phase saw
+ * installed does, also over a stale save of another version (left by an
+ * earlier run that warned) and when nothing was saved (GLOBAL_CONFIG); the
+ * post phase forgets it once it ended well. */
+Test(data_move, the_version_the_pre_phase_saw_is_the_source, .init = upgrade_root,
+     .fini = teardown)
+{
+    fixture_mkdir("/var/lib/leofs-upgrade-hooks/saved/1.3.5/leo_storage", 0700);
+    fixture_leofs_ship("1.3.9");
+    struct lu_request request = fixture_request();
+    cr_assert_eq(lu_run_save(&request, "1.3.7", NULL), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(fixture_exists(CONFIG_SAVE_REPLACED));
+    /* 1.3.9 is the newest, yet 1.3.8 is what the package manager installs. */
+    cr_assert_eq(run(NULL, "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(strstr(step->message, "from 1.3.7 to 1.3.8"), "%s", step->message);
+    assert_data_in("1.3.8", "1.3.7");
+    cr_assert_not(fixture_exists(CONFIG_SAVE_REPLACED), "forgotten after a post that ended well");
+    /* Nothing saved (GLOBAL_CONFIG=yes), the note still written. */
+    fixture_write("/etc/leofs/leofs.conf", "GLOBAL_CONFIG=yes\n", 0644);
+    cr_assert_eq(lu_run_save(&request, "1.3.8", NULL), LU_OUTCOME_OK, "%s", fixture_log());
+    char *note = fixture_read(CONFIG_SAVE_REPLACED);
+    cr_assert_str_eq(note, "1.3.8\n");
+    free(note);
+    cr_assert_eq(run(NULL, "1.3.9", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(strstr(step->message, "from 1.3.8 to 1.3.9"), "%s", step->message);
+    assert_data_in("1.3.9", "1.3.8");
+}
+
+/* A note someone other than root wrote is not believed. */
+Test(data_move, a_replaced_note_not_roots_is_ignored, .init = upgrade_root, .fini = teardown)
+{
+    fixture_write(CONFIG_SAVE_REPLACED, "1.3.5\n", 0644);
+    fixture_chown(CONFIG_SAVE_REPLACED, LEOFS, LEOFS);
+    fixture_mkdir("/usr/local/leofs/1.3.5/leo_storage/avs", 0755);
+    cr_assert_eq(run(NULL, "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(strstr(step->message, "from 1.3.7 to 1.3.8"), "%s", step->message);
+}
+
+/* rpm -i beside an installed version (its refusal turned off): that version
+ * keeps its data. */
+Test(data_move, nothing_replaced_moves_nothing, .init = upgrade_root, .fini = teardown)
+{
+    struct lu_request request = fixture_request();
+    request.new_version = "1.3.8";
+    request.replaced_nothing = true;
+    lu_run_post(&request, &report);
+    step = lu_report_find(report, "data-move");
+    cr_assert_eq(step->status, LU_STATUS_SKIPPED, "%s", step->message);
     assert_data_in("1.3.7", "1.3.8");
 }
 

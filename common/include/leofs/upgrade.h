@@ -62,6 +62,8 @@ struct lu_request {
     const char *root;        /* root directory; NULL or "" means "/" */
     const char *old_version; /* version being replaced, NULL when unknown */
     const char *new_version; /* version being installed, NULL: newest found */
+    bool replaced_nothing;   /* the package manager says it replaced no version
+                              * (rpm -i beside another): no data moves */
 
     /* Installed leofs packages and what the transaction does to them.
      * packages_known is false when no package database was read. */
