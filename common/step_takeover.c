@@ -36,6 +36,7 @@
 #include "root.h"
 #include "takeover.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -102,6 +103,28 @@ static bool exists_in_root(void *data, const char *path)
         return true;
     }
     return errno == ELOOP; /* a symlink is something there */
+}
+
+/* PATH is there and not an empty directory (a symlink counts: something
+ * is there). */
+static bool holds_data_in_root(void *data, const char *path)
+{
+    int root_fd = *(int *)data;
+    int fd = root_open(root_fd, path, O_RDONLY | O_NONBLOCK, 0, 0);
+    if (fd < 0)
+        return errno == ELOOP;
+    struct stat st;
+    DIR *dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? fdopendir(fd) : NULL;
+    if (!dir) {
+        close(fd);
+        return true;
+    }
+    bool found = false;
+    struct dirent *entry;
+    while (!found && (entry = readdir(dir)))
+        found = strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+    closedir(dir);
+    return found;
 }
 
 /* Read NAME+SUFFIX in DIR_FD (a regular file, never through a symlink).
@@ -262,6 +285,7 @@ static int prepare_file(struct node_job *job, struct node_file *file)
         .old_shipped = have_old_shipped ? &old_shipped_doc : NULL,
         .new_shipped = &new_doc,
         .exists = exists_in_root,
+        .holds_data = holds_data_in_root,
         .exists_data = &root_fd,
     };
     int r = takeover_merge(&in, &file->result);

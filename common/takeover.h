@@ -50,6 +50,9 @@ struct takeover_input {
     const struct confdoc *old_shipped; /* the old version's shipped file, NULL when unknown */
     const struct confdoc *new_shipped; /* the new version's shipped file; its syntax rules */
     takeover_exists_fn *exists;
+    /* Does PATH hold data: something other than an empty directory (NULL:
+     * exists is asked)? A data path is pointed into the old dir only then. */
+    takeover_exists_fn *holds_data;
     void *exists_data;
 };
 

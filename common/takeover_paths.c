@@ -31,6 +31,14 @@ static char *resolve(const char *base, const char *rel)
     return slashed;
 }
 
+/* PATH holds data worth pointing at: an empty dir is not (the new version
+ * ships its own, and pointing into the old dir would tie the node to it). */
+static bool holds_data(const struct takeover_input *in, const char *path)
+{
+    return in->holds_data ? in->holds_data(in->exists_data, path)
+                          : in->exists(in->exists_data, path);
+}
+
 /* The new core for one item, or NULL to keep it. */
 static char *relocate_item(const struct takeover_input *in, const char *item, bool data_key)
 {
@@ -57,7 +65,7 @@ static char *relocate_item(const struct takeover_input *in, const char *item, bo
     }
     if (data_key && item[0] != '/') {
         char *path = resolve(in->old_node_dir, item);
-        if (path && in->exists(in->exists_data, path))
+        if (path && holds_data(in, path))
             return path;
         free(path);
         return NULL;
@@ -66,7 +74,7 @@ static char *relocate_item(const struct takeover_input *in, const char *item, bo
     if (data_key && strncmp(item, CURRENT_PREFIX, plen) == 0 &&
         (item[plen] == '/' || item[plen] == '\0')) {
         char *path = resolve(in->old_version_dir, item[plen] ? item + plen + 1 : "");
-        if (path && in->exists(in->exists_data, path))
+        if (path && holds_data(in, path))
             return path;
         free(path);
         return NULL;

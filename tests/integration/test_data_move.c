@@ -257,6 +257,23 @@ Test(data_move, nothing_replaced_moves_nothing, .init = upgrade_root, .fini = te
     assert_data_in("1.3.7", "1.3.8");
 }
 
+/* An empty data dir in the old version (an idle node's work/ord_reda)
+ * holds nothing to keep: the config is not tied to the old dir for it. */
+Test(data_move, an_empty_old_part_does_not_pin_the_config, .init = upgrade_root,
+     .fini = teardown)
+{
+    remove_tree(OLD "/leo_storage/work/ord_reda/stack.0");
+    fixture_write(OLD STORAGE_CONF, "obj_containers.path = [./avs]\nqueue_dir = ./work/queue\n"
+                  "leo_ordning_reda.temp_stacked_dir = work/ord_reda/\nlog.log_level = 2\n", 0644);
+    fixture_write(NEW STORAGE_CONF, "obj_containers.path = [./avs]\n"
+                  "leo_ordning_reda.temp_stacked_dir = work/ord_reda/\nlog.log_level = 1\n", 0644);
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
+    assert_contains(NEW STORAGE_CONF, "\nleo_ordning_reda.temp_stacked_dir = work/ord_reda/\n");
+    char *conf = fixture_read(NEW STORAGE_CONF);
+    cr_assert_null(strstr(conf, OLD), "%s", conf);
+    free(conf);
+}
+
 Test(data_move, policy_keeps_the_data_in_place, .init = upgrade_root, .fini = teardown)
 {
     fixture_write("/etc/leofs/upgrade.conf", "data-move = off\n", 0644);
