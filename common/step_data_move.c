@@ -363,14 +363,16 @@ static enum part_state move_part(struct node_move *job, struct part *part)
     const struct lu_account *runner = &job->node->runner;
     bool owner_ok = part->shipped && (part->shipped_st.st_uid == 0 ||
                                       (runner->found && part->shipped_st.st_uid == runner->uid));
+    /* A mode the runner could have chosen (its own dir) is capped: never
+     * writable by others or sticky (rpm's 2755 for LeoFS's dirs passes). */
+    mode_t mode = part->shipped_st.st_mode & (part->shipped_st.st_uid == 0 ? 03777 : 02755);
     if (part->shipped && owner_ok) {
         if ((st.st_uid != part->shipped_st.st_uid || st.st_gid != part->shipped_st.st_gid) &&
             fchown(item, part->shipped_st.st_uid, part->shipped_st.st_gid) < 0) {
             state = left(part, "cannot give it the packaged owner: %s", strerror(errno));
             goto done;
         }
-        if ((st.st_mode & 07777) != (part->shipped_st.st_mode & 03777) &&
-            fchmod(item, part->shipped_st.st_mode & 03777) < 0) {
+        if ((st.st_mode & 07777) != mode && fchmod(item, mode) < 0) {
             state = left(part, "cannot give it the packaged mode: %s", strerror(errno));
             goto done;
         }

@@ -460,6 +460,22 @@ Test(data_move, runner_swapping_the_old_queue_for_a_symlink_steers_nothing,
     cr_assert(fixture_exists(NEW "/leo_storage/avs/object/0.avs"));
 }
 
+/* The runner makes its own empty shipped dir world-writable and sticky:
+ * the data dir moved onto it is not made so. */
+Test(data_move, a_mode_the_runner_chose_is_capped, .init = upgrade_root, .fini = teardown)
+{
+    runner_owns("1.3.8");
+    const char *queue = fixture_path(NEW "/leo_storage/work/queue");
+    if (!fixture_exists(NEW "/leo_storage/work/queue"))
+        cr_assert_eq(as_user(LEOFS, "/bin/mkdir", queue, NULL, NULL), 0);
+    cr_assert_eq(as_user(LEOFS, "/bin/chmod", "1777", queue, NULL), 0);
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(fixture_exists(NEW "/leo_storage/work/queue/1/message0"));
+    mode_t mode;
+    fixture_stat(NEW "/leo_storage/work/queue", NULL, NULL, &mode);
+    cr_assert_eq(mode & 07777, 0755, "%o", (unsigned)(mode & 07777));
+}
+
 Test(data_move, runner_planting_data_in_the_new_avs_moves_nothing, .init = upgrade_root,
      .fini = teardown)
 {
