@@ -399,6 +399,10 @@ static enum part_state move_part(struct node_move *job, struct part *part)
                       "cannot be put back: %s", job->node->dir, job->new_node_dir, part->rel,
                       strerror(errno));
         state = left(part, "it was swapped while being moved: re-run");
+    } else if (fsync(to) < 0 || fsync(from) < 0) {
+        /* Durable before the takeover writes relative paths to it. */
+        step_note(job->step, LU_LOG_WARNING, "%s: cannot sync the move of %s: %s",
+                  job->node->dir, part->rel, strerror(errno));
     }
 done:
     if (item >= 0)

@@ -97,6 +97,9 @@ bool takeover_names_other_version(const struct takeover_input *in, const char *v
 {
     static const char home[] = LEOFS_HOME "/";
     for (const char *at = strstr(value, home); at; at = strstr(at + 1, home)) {
+        /* Only at the start of an item: "[", ",", a blank or a quote before it. */
+        if (at > value && !strchr("[, \t\"'", at[-1]))
+            continue;
         const char *name = at + sizeof home - 1;
         size_t length = strcspn(name, "/ ,]\"'\t");
         if (length == 0 || length >= version_size)

@@ -567,6 +567,25 @@ Test(takeover, data_path_into_another_version_dir_is_kept_with_a_warning)
     free(old);
 }
 
+/* A path that only holds the words elsewhere is no version dir. */
+Test(takeover, a_path_only_naming_a_version_dir_further_in_is_not_pinned)
+{
+    char *old = NULL;
+    cr_assert_geq(asprintf(&old, "%s", storage_132_edited), 0);
+    char *at = strstr(old, "obj_containers.path = [/mnt/avs1, ./avs]\n");
+    cr_assert_not_null(at);
+    char *edited = NULL;
+    cr_assert_geq(asprintf(&edited, "%.*sobj_containers.path = [/mnt/usr/local/leofs/1.3.1/avs]\n%s",
+                           (int)(at - old), old, at + strlen("obj_containers.path = [/mnt/avs1, ./avs]\n")), 0);
+    fixture_write(OLD_STORAGE, edited, 0644);
+    run_post(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
+    cr_assert(has_change("kept obj_containers.path = [/mnt/usr/local/leofs/1.3.1/avs] (LeoFS 1.3.8 ships"),
+              "%s", step->message);
+    free(edited);
+    free(old);
+}
+
 Test(takeover, old_file_saved_as_rpmsave_is_used)
 {
     cr_assert_eq(rename(fixture_path(OLD_STORAGE), fixture_path(OLD_STORAGE ".rpmsave")), 0);
