@@ -408,19 +408,6 @@ Test(data_move, an_earlier_absolute_path_becomes_relative_again, .init = upgrade
 
 /* The runner user's attacks, played through setpriv. */
 
-static int as_user(uid_t uid, const char *program, const char *a, const char *b, const char *c)
-{
-    char user[32], group[32];
-    snprintf(user, sizeof user, "--reuid=%u", (unsigned)uid);
-    snprintf(group, sizeof group, "--regid=%u", (unsigned)uid);
-    const char *argv[] = {"/usr/bin/setpriv", user, group, "--clear-groups", "--", program, a, b,
-                          c, NULL};
-    struct tool_result r;
-    tool_run(argv, NULL, NULL, NULL, &r);
-    cr_assert(r.exited, "setpriv %s ended by signal %d", program, r.signal);
-    return r.exit_status;
-}
-
 /* As LeoFS's packaging leaves a node: leofs owns work/ and the data dirs. */
 static void runner_owns(const char *version)
 {
@@ -444,8 +431,8 @@ Test(data_move, runner_swapping_the_old_queue_for_a_symlink_steers_nothing,
     const char *queue = fixture_path(OLD "/leo_storage/work/queue");
     char stash[512];
     snprintf(stash, sizeof stash, "%s.mine", queue);
-    cr_assert_eq(as_user(LEOFS, "/bin/mv", queue, stash, NULL), 0);
-    cr_assert_eq(as_user(LEOFS, "/bin/ln", "-s", "/etc/secret", queue), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mv", queue, stash, NULL), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/ln", "-s", "/etc/secret", queue), 0);
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
     cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/work/queue: it is a symlink"),
               "%s", fixture_log());
@@ -467,8 +454,8 @@ Test(data_move, a_mode_the_runner_chose_is_capped, .init = upgrade_root, .fini =
     runner_owns("1.3.8");
     const char *queue = fixture_path(NEW "/leo_storage/work/queue");
     if (!fixture_exists(NEW "/leo_storage/work/queue"))
-        cr_assert_eq(as_user(LEOFS, "/bin/mkdir", queue, NULL, NULL), 0);
-    cr_assert_eq(as_user(LEOFS, "/bin/chmod", "1777", queue, NULL), 0);
+        cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mkdir", queue, NULL, NULL), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/chmod", "1777", queue, NULL), 0);
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
     cr_assert(fixture_exists(NEW "/leo_storage/work/queue/1/message0"));
     mode_t mode;
@@ -480,7 +467,7 @@ Test(data_move, runner_planting_data_in_the_new_avs_moves_nothing, .init = upgra
      .fini = teardown)
 {
     runner_owns("1.3.8");
-    cr_assert_eq(as_user(LEOFS, "/bin/mkdir", fixture_path(NEW "/leo_storage/avs/planted"), NULL,
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mkdir", fixture_path(NEW "/leo_storage/avs/planted"), NULL,
                          NULL), 0);
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK);
     cr_assert(fixture_log_has("LeoFS 1.3.8's avs holds data too"), "%s", fixture_log());
@@ -499,8 +486,8 @@ Test(data_move, a_runner_owned_old_node_dir_moves_only_real_directories, .init =
     const char *avs = fixture_path(OLD "/leo_storage/avs");
     char stash[512];
     snprintf(stash, sizeof stash, "%s.mine", avs);
-    cr_assert_eq(as_user(LEOFS, "/bin/mv", avs, stash, NULL), 0);
-    cr_assert_eq(as_user(LEOFS, "/bin/ln", "-s", "/etc/secret", avs), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mv", avs, stash, NULL), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/ln", "-s", "/etc/secret", avs), 0);
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK);
     cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/avs: it is a symlink"), "%s",
               fixture_log());

@@ -95,19 +95,6 @@ static void protected_hardlinks(int on)
     fclose(f);
 }
 
-/* Run PROGRAM ARGS... as UID through setpriv; the exit status. */
-static int as_user(uid_t uid, const char *program, const char *a, const char *b, const char *c)
-{
-    char user[32], group[32];
-    snprintf(user, sizeof user, "--reuid=%u", (unsigned)uid);
-    snprintf(group, sizeof group, "--regid=%u", (unsigned)uid);
-    const char *argv[] = {"/usr/bin/setpriv", user, group, "--clear-groups", "--", program, a, b,
-                          c, NULL};
-    struct tool_result r;
-    tool_run(argv, NULL, NULL, NULL, &r);
-    cr_assert(r.exited, "setpriv %s ended by signal %d", program, r.signal);
-    return r.exit_status;
-}
 
 /* The runner user puts CONTENT at PATH (inside the root) the way it can:
  * a file of its own in the dir it owns, renamed over the packaged one. */
@@ -118,9 +105,9 @@ static void runner_writes(const char *path, const char *content)
     snprintf(source, sizeof source, "/attack/%d", serial++);
     fixture_write(source, content, 0644);
     snprintf(temp, sizeof temp, "%s.new", fixture_path(path));
-    cr_assert_eq(as_user(LEOFS, "/usr/bin/cp", fixture_path(source), temp, NULL), 0,
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/usr/bin/cp", fixture_path(source), temp, NULL), 0,
                  "leofs cannot write beside %s", path);
-    cr_assert_eq(as_user(LEOFS, "/usr/bin/mv", "-f", temp, fixture_path(path)), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/usr/bin/mv", "-f", temp, fixture_path(path)), 0);
     uid_t uid;
     fixture_stat(path, &uid, NULL, NULL);
     cr_assert_eq(uid, LEOFS, "the attack is in place");
@@ -333,7 +320,7 @@ static void secret_as_old_environment(int hardlinks_protected)
     fixture_write("/etc/secret.env", "DB_PASSWORD=hunter2-root-only\n", 0600);
     cr_assert_eq(unlink(fixture_path(OLD "/leo_storage/etc/leo_storage.environment")), 0);
     protected_hardlinks(hardlinks_protected);
-    int linked = as_user(LEOFS, "/usr/bin/ln", fixture_path("/etc/secret.env"),
+    int linked = tool_run_setpriv(LEOFS, "/usr/bin/ln", fixture_path("/etc/secret.env"),
                          fixture_path(OLD "/leo_storage/etc/leo_storage.environment"), NULL);
     restore_hardlinks();
     if (hardlinks_protected) {
@@ -410,7 +397,7 @@ static void special_files_in_avs(int hardlinks_protected)
     for (size_t i = 0; i < 4; i++) {
         char target[512];
         snprintf(target, sizeof target, "%s/l%zu", fixture_path(V "/leo_storage/avs"), i);
-        made += as_user(LEOFS, "/usr/bin/ln", "-P", fixture_path(names[i]), target) == 0;
+        made += tool_run_setpriv(LEOFS, "/usr/bin/ln", "-P", fixture_path(names[i]), target) == 0;
     }
     restore_hardlinks();
     cr_assert_eq(made, hardlinks_protected ? 0 : 4, "links made: %d", made);
@@ -519,7 +506,7 @@ static void planted_link_under_a_trusted_name(int hardlinks_protected)
     fixture_write("/var/lib/dpkg/q/status", "Package: bash\n", 0644);
     fixture_symlink("/var/lib/dpkg", "/etc/alternatives-link");
     protected_hardlinks(hardlinks_protected);
-    int linked = as_user(LEOFS, "/usr/bin/ln", "-P", fixture_path("/etc/alternatives-link"),
+    int linked = tool_run_setpriv(LEOFS, "/usr/bin/ln", "-P", fixture_path("/etc/alternatives-link"),
                          fixture_path(V "/leo_storage/work/spool"));
     restore_hardlinks();
     cr_assert_eq(linked != 0, hardlinks_protected != 0, "ln exit %d", linked);

@@ -89,3 +89,20 @@ void tool_run_as(uid_t uid, gid_t gid, const char *const *argv, const char *cons
 {
     run(uid, gid, argv, env, NULL, on_stop, data, result);
 }
+
+int tool_run_setpriv(uid_t uid, const char *program, const char *a, const char *b, const char *c)
+{
+    char user[32], group[32];
+    snprintf(user, sizeof user, "--reuid=%u", (unsigned)uid);
+    snprintf(group, sizeof group, "--regid=%u", (unsigned)uid);
+    const char *argv[] = {"/usr/bin/setpriv", user, group, "--clear-groups", "--", program, a, b,
+                          c, NULL};
+    struct tool_result *r = malloc(sizeof *r); /* 128 KiB of output: not on the stack */
+    cr_assert_not_null(r);
+    tool_run(argv, NULL, NULL, NULL, r);
+    bool exited = r->exited;
+    int status = r->exit_status, signal = r->signal;
+    free(r);
+    cr_assert(exited, "setpriv %s ended by signal %d", program, signal);
+    return status;
+}

@@ -30,5 +30,9 @@ void tool_run_input(const char *const *argv, const char *const *env, const char 
 /* The same as user UID, group GID (no supplementary groups). */
 void tool_run_as(uid_t uid, gid_t gid, const char *const *argv, const char *const *env,
                  tool_stop_fn *on_stop, void *data, struct tool_result *result);
+/* PROGRAM with up to three arguments (NULL ends them) as UID (its group
+ * the same number, no others) through setpriv(1), as the runner user or a
+ * local user would run it: its exit status; aborts the test on a signal. */
+int tool_run_setpriv(uid_t uid, const char *program, const char *a, const char *b, const char *c);
 
 #endif

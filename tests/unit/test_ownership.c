@@ -259,10 +259,9 @@ Test(ownership, walk_counts_and_dry_run)
     close(fd);
 }
 
-Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
+/* The post phase's report on the fixture, as JSON (malloc'd). */
+static char *post_json(void)
 {
-    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /srv/\xc3\xa9t\xc3\xa9\xff/q\n", 0644);
-    fixture_write("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", "queued", 0644);
     struct lu_request request = fixture_request();
     struct lu_report *json_report;
     lu_run_post(&request, &json_report);
@@ -272,6 +271,14 @@ Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
     lu_report_write_json(json_report, out);
     fclose(out);
     lu_report_free(json_report);
+    return text;
+}
+
+Test(ownership, json_keeps_utf8_names_and_replaces_invalid_bytes)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /srv/\xc3\xa9t\xc3\xa9\xff/q\n", 0644);
+    fixture_write("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", "queued", 0644);
+    char *text = post_json();
     cr_assert(strstr(text, "/srv/\xc3\xa9t\xc3\xa9\\ufffd/q: 2 of 2 entries owned by leofs"), "%s", text);
     free(text);
     assert_owner("/srv/\xc3\xa9t\xc3\xa9\xff/q/m", 990);
@@ -283,15 +290,7 @@ Test(ownership, json_escapes_c1_and_bidi_controls)
 {
     fixture_write(V "/leo_storage/etc/leo_storage.conf", "queue_dir = /srv/a\xc2\x9b" "b\xe2\x80\xae" "c/q\n", 0644);
     fixture_write("/srv/a\xc2\x9b" "b\xe2\x80\xae" "c/q/m", "queued", 0644);
-    struct lu_request request = fixture_request();
-    struct lu_report *json_report;
-    lu_run_post(&request, &json_report);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    lu_report_write_json(json_report, out);
-    fclose(out);
-    lu_report_free(json_report);
+    char *text = post_json();
     cr_assert(strstr(text, "/srv/a\\u009bb\\u202ec/q: 2 of 2 entries owned by leofs"), "%s", text);
     cr_assert_null(strstr(text, "\xc2\x9b"), "%s", text);
     cr_assert_null(strstr(text, "\xe2\x80\xae"), "%s", text);

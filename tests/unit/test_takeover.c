@@ -541,19 +541,26 @@ Test(takeover, without_old_shipped_copy_a_differing_value_is_kept)
     free(old);
 }
 
+/* 1.3.2's edited file with obj_containers.path = PATH (a "[...]" list). */
+static void old_storage_with_path(const char *path)
+{
+    static const char line[] = "obj_containers.path = [/mnt/avs1, ./avs]\n";
+    const char *at = strstr(storage_132_edited, line);
+    cr_assert_not_null(at);
+    char *edited = NULL;
+    cr_assert_geq(asprintf(&edited, "%.*sobj_containers.path = %s\n%s",
+                           (int)(at - storage_132_edited), storage_132_edited, path,
+                           at + strlen(line)), 0);
+    fixture_write(OLD_STORAGE, edited, 0644);
+    free(edited);
+}
+
 /* A data path an earlier takeover (or the operator) pointed into a third
  * version's dir is kept, but that dir must stay: the step warns, saying
  * which dir and how to make the new version self-contained. */
 Test(takeover, data_path_into_another_version_dir_is_kept_with_a_warning)
 {
-    char *old = NULL;
-    cr_assert_geq(asprintf(&old, "%s", storage_132_edited), 0);
-    char *at = strstr(old, "obj_containers.path = [/mnt/avs1, ./avs]\n");
-    cr_assert_not_null(at);
-    char *edited = NULL;
-    cr_assert_geq(asprintf(&edited, "%.*sobj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]\n%s",
-                           (int)(at - old), old, at + strlen("obj_containers.path = [/mnt/avs1, ./avs]\n")), 0);
-    fixture_write(OLD_STORAGE, edited, 0644);
+    old_storage_with_path("[/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]");
     fixture_write("/usr/local/leofs/1.3.1/leo_storage/avs/object/0.avs", "data", 0644);
     run_post(false);
     cr_assert_eq(step->status, LU_STATUS_WARNING, "%s", step->message);
@@ -563,27 +570,16 @@ Test(takeover, data_path_into_another_version_dir_is_kept_with_a_warning)
     cr_assert(strstr(step->message, "1 pinned to an old version dir"), "%s", step->message);
     assert_contains(NEW_STORAGE, "\nobj_containers.path = [/mnt/avs1, /usr/local/leofs/1.3.1/leo_storage/avs]\n");
     cr_assert(fixture_log_has("do not remove /usr/local/leofs/1.3.1"), "a warning: %s", fixture_log());
-    free(edited);
-    free(old);
 }
 
 /* A path that only holds the words elsewhere is no version dir. */
 Test(takeover, a_path_only_naming_a_version_dir_further_in_is_not_pinned)
 {
-    char *old = NULL;
-    cr_assert_geq(asprintf(&old, "%s", storage_132_edited), 0);
-    char *at = strstr(old, "obj_containers.path = [/mnt/avs1, ./avs]\n");
-    cr_assert_not_null(at);
-    char *edited = NULL;
-    cr_assert_geq(asprintf(&edited, "%.*sobj_containers.path = [/mnt/usr/local/leofs/1.3.1/avs]\n%s",
-                           (int)(at - old), old, at + strlen("obj_containers.path = [/mnt/avs1, ./avs]\n")), 0);
-    fixture_write(OLD_STORAGE, edited, 0644);
+    old_storage_with_path("[/mnt/usr/local/leofs/1.3.1/avs]");
     run_post(false);
     cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
     cr_assert(has_change("kept obj_containers.path = [/mnt/usr/local/leofs/1.3.1/avs] (LeoFS 1.3.8 ships"),
               "%s", step->message);
-    free(edited);
-    free(old);
 }
 
 Test(takeover, old_file_saved_as_rpmsave_is_used)
