@@ -94,12 +94,27 @@ static const struct entry *find(const struct entry *list, size_t count, const ch
     return NULL;
 }
 
-/* The entry of BEFORE that E was before it was renamed to its path: same
- * inode and type, its old path gone from AFTER (or another inode there). */
+/* PATH without its "/usr/local/leofs/VERSION/" start, NULL when it has none. */
+static const char *in_version(const char *path)
+{
+    static const char home[] = "/usr/local/leofs/";
+    if (strncmp(path, home, sizeof home - 1) != 0)
+        return NULL;
+    const char *slash = strchr(path + sizeof home - 1, '/');
+    return slash ? slash + 1 : NULL;
+}
+
+/* The entry of BEFORE that E was before the data move renamed it: same
+ * inode and type, the same place in another version's dir, its old path
+ * gone from AFTER (or another inode there). Anything else with an inode
+ * number seen before is a new file that reuses a freed inode. */
 static const struct entry *moved_here(const struct entry *e)
 {
-    for (size_t i = 0; i < before_count; i++) {
-        if (before[i].ino != e->ino || (before[i].mode & S_IFMT) != (e->mode & S_IFMT))
+    const char *place = in_version(e->path);
+    for (size_t i = 0; place && i < before_count; i++) {
+        const char *was = in_version(before[i].path);
+        if (before[i].ino != e->ino || (before[i].mode & S_IFMT) != (e->mode & S_IFMT) || !was ||
+            strcmp(was, place) != 0)
             continue;
         const struct entry *now = find(after, after_count, before[i].path);
         if (!now || now->ino != e->ino)
