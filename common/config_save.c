@@ -219,6 +219,12 @@ char *config_save_replaced(int root_fd)
     return version;
 }
 
+char *config_save_replaced_version(const struct lu_context *ctx)
+{
+    const char *named = ctx->request->old_version;
+    return named ? strdup(named) : config_save_replaced(ctx->root_fd);
+}
+
 void config_save_forget_replaced(struct lu_context *ctx)
 {
     if (ctx->dry_run)

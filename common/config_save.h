@@ -42,6 +42,11 @@ int config_save_list(int root_fd, char ***versions);
 #define CONFIG_SAVE_REPLACED "/var/lib/leofs-upgrade-hooks/replacing"
 char *config_save_replaced(int root_fd);
 
+/* The version the package manager replaced: the request's when it names
+ * one (rpm, apt, --old-version), else config_save_replaced's. Malloc'd;
+ * NULL when neither says. The data move and the takeover both ask this. */
+char *config_save_replaced_version(const struct lu_context *ctx);
+
 /* Remove CONFIG_SAVE_REPLACED unless a step of CTX's phase failed or
  * refused (a re-run needs it then). */
 void config_save_forget_replaced(struct lu_context *ctx);

@@ -539,14 +539,13 @@ static bool holds_data(struct lu_context *ctx, const char *version)
 static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
-    char *replaced = ctx->request->old_version ? NULL : config_save_replaced(ctx->root_fd);
-    const char *wanted = ctx->request->old_version ? ctx->request->old_version : replaced;
+    char *wanted = config_save_replaced_version(ctx);
     char **versions;
     int count = layout_list_versions(ctx->root_fd, &versions);
     if (count < 0) {
         snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
                  strerror(errno));
-        free(replaced);
+        free(wanted);
         return NULL;
     }
     char *old = NULL;
@@ -576,7 +575,7 @@ static char *choose_source(struct lu_context *ctx, char *why, size_t why_size)
                      lu_display_path(ctx, LEOFS_HOME));
     }
     layout_free_versions(versions, count);
-    free(replaced);
+    free(wanted);
     return old;
 }
 

@@ -543,14 +543,13 @@ void takeover_release_save(struct lu_context *ctx)
 static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
-    char *replaced = ctx->request->old_version ? NULL : config_save_replaced(ctx->root_fd);
-    const char *wanted = ctx->request->old_version ? ctx->request->old_version : replaced;
+    char *wanted = config_save_replaced_version(ctx);
     char **versions, **saved = NULL;
     int count = layout_list_versions(ctx->root_fd, &versions);
     if (count < 0) {
         snprintf(why, why_size, "cannot list %s: %s", lu_display_path(ctx, LEOFS_HOME),
                  strerror(errno));
-        free(replaced);
+        free(wanted);
         return NULL;
     }
     int saved_count = config_save_list(ctx->root_fd, &saved);
@@ -576,7 +575,7 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
     }
     layout_free_versions(saved, saved_count);
     layout_free_versions(versions, count);
-    free(replaced);
+    free(wanted);
     return old;
 }
 
