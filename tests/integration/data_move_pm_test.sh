@@ -336,21 +336,26 @@ sentinels_intact() {
     [[ $(owner /etc/passwd) == 0:0 ]] || fail "the root's /etc/passwd is $(owner /etc/passwd)" || return
 }
 
+# As the runner user in V7 (it owns work/, avs and cache): the storage's
+# queue a symlink outside, the gateway's cache holds a FIFO and a symlink,
+# manager_1's mnesia a FIFO in its place, manager_0's queue many entries.
+plant_hostile() {
+    local v7=$1
+    as_runner "rm -rf '$v7/leo_storage/work/queue' && ln -s '$outside' '$v7/leo_storage/work/queue' &&
+        mkfifo '$v7/leo_gateway/cache/fifo' && ln -s '$outside/inner' '$v7/leo_gateway/cache/sym' &&
+        rm -rf '$v7/leo_manager_1/work/mnesia' && mkfifo '$v7/leo_manager_1/work/mnesia' &&
+        mkdir '$v7/leo_manager_0/work/queue/many' && cd '$v7/leo_manager_0/work/queue/many' &&
+        seq -f e%g 20000 | xargs touch" || fail "the runner's planting failed"
+}
+
 case_hostile_runner() {
     with_137 || return
     put_data 1.3.7 || fail "put data" || return
     make_sentinels
     local v7=$root$top/1.3.7
     chown 990:990 "$v7"/leo_*/etc
-    # As the runner user (it owns work/, avs and cache): the storage's queue
-    # a symlink outside, the gateway's cache holds a FIFO and a symlink,
-    # manager_1's mnesia a FIFO in its place, manager_0's queue many entries.
     chmod 711 "$work" "$root"
-    as_runner "rm -rf '$v7/leo_storage/work/queue' && ln -s '$outside' '$v7/leo_storage/work/queue' &&
-        mkfifo '$v7/leo_gateway/cache/fifo' && ln -s '$outside/inner' '$v7/leo_gateway/cache/sym' &&
-        rm -rf '$v7/leo_manager_1/work/mnesia' && mkfifo '$v7/leo_manager_1/work/mnesia' &&
-        mkdir '$v7/leo_manager_0/work/queue/many' && cd '$v7/leo_manager_0/work/queue/many' &&
-        seq -f e%g 20000 | xargs touch" || fail "the runner's planting failed" || return
+    plant_hostile "$v7" || return
     # A hard link to a root file inside avs (a runner user makes it where
     # fs.protected_hardlinks is 0; made by root here, as it is 1).
     ln "$root/etc/root-file" "$v7/leo_storage/avs/object/link"
@@ -391,11 +396,7 @@ case_hostile_runner_dnf() {
     make_sentinels
     local v7=$root$top/1.3.7 v8=$root$top/1.3.8
     chmod 711 "$work" "$root"
-    as_runner "rm -rf '$v7/leo_storage/work/queue' && ln -s '$outside' '$v7/leo_storage/work/queue' &&
-        mkfifo '$v7/leo_gateway/cache/fifo' && ln -s '$outside/inner' '$v7/leo_gateway/cache/sym' &&
-        rm -rf '$v7/leo_manager_1/work/mnesia' && mkfifo '$v7/leo_manager_1/work/mnesia' &&
-        mkdir '$v7/leo_manager_0/work/queue/many' && cd '$v7/leo_manager_0/work/queue/many' &&
-        seq -f e%g 20000 | xargs touch" || fail "the runner's planting failed" || return
+    plant_hostile "$v7" || return
     ln "$root/etc/root-file" "$v7/leo_storage/avs/object/link"
     within_guard dnf_in upgrade "$(pkg 1.3.8)" || fail "dnf upgrade: $(tail -5 "$work/out")" || return
     [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return

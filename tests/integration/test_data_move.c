@@ -421,6 +421,17 @@ static void runner_owns(const char *version)
     }
 }
 
+/* As the runner: PATH (inside the root) set aside as PATH.mine, and a
+ * symlink to TARGET in its place. */
+static void runner_swaps_for_a_symlink(const char *path, const char *target)
+{
+    const char *full = fixture_path(path);
+    char stash[512];
+    snprintf(stash, sizeof stash, "%s.mine", full);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mv", full, stash, NULL), 0);
+    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/ln", "-s", target, full), 0);
+}
+
 Test(data_move, runner_swapping_the_old_queue_for_a_symlink_steers_nothing,
      .init = upgrade_root, .fini = teardown)
 {
@@ -428,11 +439,7 @@ Test(data_move, runner_swapping_the_old_queue_for_a_symlink_steers_nothing,
     runner_owns("1.3.8");
     fixture_write("/etc/secret/key", "root's", 0600);
     cr_assert_eq(chmod(fixture_path("/etc/secret"), 0700), 0);
-    const char *queue = fixture_path(OLD "/leo_storage/work/queue");
-    char stash[512];
-    snprintf(stash, sizeof stash, "%s.mine", queue);
-    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mv", queue, stash, NULL), 0);
-    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/ln", "-s", "/etc/secret", queue), 0);
+    runner_swaps_for_a_symlink(OLD "/leo_storage/work/queue", "/etc/secret");
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
     cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/work/queue: it is a symlink"),
               "%s", fixture_log());
@@ -483,11 +490,7 @@ Test(data_move, a_runner_owned_old_node_dir_moves_only_real_directories, .init =
     fixture_chown(OLD "/leo_storage", LEOFS, LEOFS);
     fixture_mkdir("/etc/secret", 0700);
     cr_assert_eq(chmod(fixture_path("/etc/secret"), 0700), 0);
-    const char *avs = fixture_path(OLD "/leo_storage/avs");
-    char stash[512];
-    snprintf(stash, sizeof stash, "%s.mine", avs);
-    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/mv", avs, stash, NULL), 0);
-    cr_assert_eq(tool_run_setpriv(LEOFS, "/bin/ln", "-s", "/etc/secret", avs), 0);
+    runner_swaps_for_a_symlink(OLD "/leo_storage/avs", "/etc/secret");
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK);
     cr_assert(fixture_log_has("/usr/local/leofs/1.3.7/leo_storage/avs: it is a symlink"), "%s",
               fixture_log());
