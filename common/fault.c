@@ -5,6 +5,7 @@
 #ifdef LEOFS_FAULT_POINTS
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,16 +19,24 @@ static struct {
     unsigned long hits;
 } counters[MAX_NAMES];
 
+/* The ownership walks hit their points from several threads (parallel.h). */
+static pthread_mutex_t counters_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Count one more hit of NAME; its number, from 1. */
 static unsigned long count_hit(const char *name)
 {
+    unsigned long hit = 0; /* more names than slots: never matches */
+    pthread_mutex_lock(&counters_lock);
     for (size_t i = 0; i < MAX_NAMES; i++) {
         if (!counters[i].name)
             counters[i].name = name;
-        if (strcmp(counters[i].name, name) == 0)
-            return ++counters[i].hits;
+        if (strcmp(counters[i].name, name) == 0) {
+            hit = ++counters[i].hits;
+            break;
+        }
     }
-    return 0; /* more names than slots: never matches */
+    pthread_mutex_unlock(&counters_lock);
+    return hit;
 }
 
 static void append_hit(const char *file, const char *name)

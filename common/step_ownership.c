@@ -14,10 +14,13 @@
  * opened inside the root, following only root-owned symlinks (admins link
  * avs to bigger disks); a target that resolves to a system directory is
  * refused. Targets are sorted once (duplicates and nested ones found in
- * one pass) and capped. */
+ * one pass) and capped. They are checked one by one, then walked in
+ * batches, the trees that share nothing at once on the CPUs the process
+ * may use (parallel.h), and reported in the order found. */
 #define _GNU_SOURCE
 #include "accounts.h"
 #include "conffile.h"
+#include "parallel.h"
 #include "config_save.h"
 #include "context.h"
 #include "root.h"
@@ -39,6 +42,7 @@
 #define MAX_TARGETS 4096   /* dirs named in all config files together */
 #define MAX_DROP_INS 256   /* leo_<type>.d/ files per node */
 #define MAX_CONFIG_BYTES (16u << 20) /* all config files read together */
+#define BATCH_JOBS 128     /* targets walked together, each with its dir open */
 
 enum key_kind { KEY_DIR, KEY_DIR_LIST, KEY_FILE };
 
@@ -73,6 +77,19 @@ struct target {
     size_t order;       /* the order found in, for a stable sort */
 };
 
+/* A target found fit in the first pass, to walk (or, not recursive, to
+ * give its owner) on the worker threads; reported in target order. */
+struct job {
+    const struct target *target;
+    int fd;          /* the target's dir, open */
+    char *shown;     /* its path in messages */
+    char *real;      /* where it really is, inside the root */
+    struct stat st;
+    struct chown_stats stats;
+    char error[1024];
+    int result;
+};
+
 /* A node's own data dir as it really is: where an untrusted value may point. */
 struct data_root {
     char *real;
@@ -100,6 +117,11 @@ struct ownership {
     /* The last tree walked for each node, as it really is: a target inside
      * it (same runner, same filesystem) was walked with it. */
     struct data_root walked[LEOFS_NODE_COUNT];
+    /* The jobs of the batch being found, run together (at most
+     * BATCH_JOBS, each holding its dir open). */
+    struct job *jobs;
+    size_t job_count;
+    bool show_progress;
     /* Totals for the summary line. */
     unsigned long long dirs_changed, entries_changed;
     const char *given_to;
@@ -486,10 +508,13 @@ static int by_path(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* From the worker threads too: under the lock of what they share. */
 static void progress(void *data, unsigned long long entries, const char *path)
 {
     struct ownership *o = data;
+    parallel_lock();
     step_note(o->step, LU_LOG_INFO, "%llu entries checked so far, now in %s", entries, path);
+    parallel_unlock();
 }
 
 /* The dirs walked so far, by device and inode: an open-addressing hash set
@@ -660,54 +685,131 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
     } else if (!same_as_earlier(seen, &st)) {
         if (t->recursive)
             remember_walk(o, t, real, &st);
-        struct chown_stats stats;
-        char error[1024];
-        const struct lu_account *a = &t->node->runner;
-        int r = 0;
-        memset(&stats, 0, sizeof stats);
-        stats.entries = 1;
-        if (t->recursive) {
-            r = walk_chown(fd, shown, a->uid, a->gid, o->default_uid, ctx->dry_run,
-                           ctx->request->progress ? progress : NULL, o, &stats, error,
-                           sizeof error);
-        } else if (st.st_uid != 0 && st.st_uid != a->uid && st.st_uid != o->default_uid) {
-            stats.foreign = 1;
-            snprintf(stats.first_foreign, sizeof stats.first_foreign, "%s", shown);
-        } else if (st.st_uid != a->uid || st.st_gid != a->gid) {
-            stats.changed = 1;
-            if (!ctx->dry_run && fchown(fd, a->uid, a->gid) < 0) {
-                snprintf(error, sizeof error, "cannot change the owner of %s: %s", shown,
-                         strerror(errno));
-                r = -1;
-            }
+        struct job *j = &o->jobs[o->job_count++];
+        *j = (struct job){.target = t, .fd = fd, .shown = strdup(shown), .real = real, .st = st};
+        if (!j->shown) {
+            snprintf(j->error, sizeof j->error, "out of memory");
+            j->result = -1;
         }
-        if (stats.changed) {
-            step_change(o->step, "%s: %llu of %llu entries owned by %s", t->path, stats.changed,
-                        stats.entries, a->user);
-            o->dirs_changed++;
-            o->entries_changed += stats.changed;
-            if (o->given_to && strcmp(o->given_to, a->user) != 0)
-                o->several_users = true;
-            o->given_to = a->user;
-        } else {
-            step_note(o->step, LU_LOG_DEBUG, "%s: %llu entries owned by %s already", t->path,
-                      stats.entries, a->user);
-        }
-        note_left_alone(o, t->path, stats.hard_links, "hard-linked entries", stats.first_hard_link,
-                        ": a hard link may point outside; check them and chown by hand");
-        note_left_alone(o, t->path, stats.foreign, "entries of other users",
-                        stats.first_foreign, ": they are not root's nor the runner's");
-        note_left_alone(o, t->path, stats.devices, "device nodes", stats.first_device, "");
-        note_left_alone(o, t->path, stats.other_fs, "mount points or other filesystems",
-                        stats.first_other_fs, ": name them in the config (and data_dir in "
-                        TRUST_POLICY_FILE ") if they are the node's");
-        if (r < 0) {
-            step_note(o->step, LU_LOG_ERROR, "%s", error);
-            o->failed = true;
-        }
+        return; /* the job holds the fd and REAL until its batch is done */
     }
     free(real);
     close(fd);
+}
+
+/* One job, on any thread: the walk, or the dir itself. Touches only the
+ * job and the read-only context. */
+static void run_job(void *data, size_t index)
+{
+    struct ownership *o = data;
+    struct job *j = &o->jobs[index];
+    const struct target *t = j->target;
+    const struct lu_account *a = &t->node->runner;
+    struct chown_stats *stats = &j->stats;
+    if (j->result < 0)
+        return;
+    stats->entries = 1;
+    if (t->recursive) {
+        j->result = walk_chown(j->fd, j->shown, a->uid, a->gid, o->default_uid, o->ctx->dry_run,
+                               o->show_progress ? progress : NULL, o, stats, j->error,
+                               sizeof j->error);
+    } else if (j->st.st_uid != 0 && j->st.st_uid != a->uid && j->st.st_uid != o->default_uid) {
+        stats->foreign = 1;
+        snprintf(stats->first_foreign, sizeof stats->first_foreign, "%s", j->shown);
+    } else if (j->st.st_uid != a->uid || j->st.st_gid != a->gid) {
+        stats->changed = 1;
+        if (!o->ctx->dry_run && fchown(j->fd, a->uid, a->gid) < 0) {
+            snprintf(j->error, sizeof j->error, "cannot change the owner of %s: %s", j->shown,
+                     strerror(errno));
+            j->result = -1;
+        }
+    }
+}
+
+static void report_job(struct ownership *o, struct job *j)
+{
+    const struct target *t = j->target;
+    const struct lu_account *a = &t->node->runner;
+    const struct chown_stats *stats = &j->stats;
+    if (stats->changed) {
+        step_change(o->step, "%s: %llu of %llu entries owned by %s", t->path, stats->changed,
+                    stats->entries, a->user);
+        o->dirs_changed++;
+        o->entries_changed += stats->changed;
+        if (o->given_to && strcmp(o->given_to, a->user) != 0)
+            o->several_users = true;
+        o->given_to = a->user;
+    } else if (j->result == 0) {
+        step_note(o->step, LU_LOG_DEBUG, "%s: %llu entries owned by %s already", t->path,
+                  stats->entries, a->user);
+    }
+    note_left_alone(o, t->path, stats->hard_links, "hard-linked entries", stats->first_hard_link,
+                    ": a hard link may point outside; check them and chown by hand");
+    note_left_alone(o, t->path, stats->foreign, "entries of other users", stats->first_foreign,
+                    ": they are not root's nor the runner's");
+    note_left_alone(o, t->path, stats->devices, "device nodes", stats->first_device, "");
+    note_left_alone(o, t->path, stats->other_fs, "mount points or other filesystems",
+                    stats->first_other_fs, ": name them in the config (and data_dir in "
+                    TRUST_POLICY_FILE ") if they are the node's");
+    if (j->result < 0) {
+        step_note(o->step, LU_LOG_ERROR, "%s", j->error);
+        o->failed = true;
+    }
+}
+
+/* Paths in the order of their components ('/' below every other byte), so
+ * that a dir's subdirs come right after it. */
+static int by_components(const void *a, const void *b)
+{
+    const struct job *x = *(const struct job *const *)a, *y = *(const struct job *const *)b;
+    const unsigned char *p = (const unsigned char *)x->real, *q = (const unsigned char *)y->real;
+    for (; *p && *p == *q; p++, q++)
+        continue;
+    int cp = *p == '/' ? 1 : *p, cq = *q == '/' ? 1 : *q;
+    return cp - cq;
+}
+
+/* May the batch's walks run at the same time? Not when one tree holds
+ * another on the same filesystem: then the order found decides the owner,
+ * as one after the other. */
+static bool walks_apart(struct ownership *o, size_t *walks)
+{
+    struct job *sorted[BATCH_JOBS];
+    size_t n = 0;
+    for (size_t i = 0; i < o->job_count; i++)
+        if (o->jobs[i].target->recursive && o->jobs[i].result == 0)
+            sorted[n++] = &o->jobs[i];
+    *walks = n;
+    qsort(sorted, n, sizeof *sorted, by_components);
+    for (size_t i = 1; i < n; i++) {
+        const char *outer = sorted[i - 1]->real, *inner = sorted[i]->real;
+        size_t len = strlen(outer);
+        if (sorted[i - 1]->st.st_dev == sorted[i]->st.st_dev && strncmp(outer, inner, len) == 0 &&
+            (inner[len] == '/' || len == 1))
+            return false;
+    }
+    return true;
+}
+
+/* Walk the batch's targets, the independent ones at the same time on the
+ * CPUs this process may use, then report each in the order found. */
+static void run_batch(struct ownership *o)
+{
+    if (!o->job_count)
+        return;
+    size_t walks;
+    unsigned threads = walks_apart(o, &walks) && walks > 1 ? parallel_cpus() : 1;
+    threads = parallel_run(o->job_count, threads, run_job, o);
+    if (threads > 1)
+        step_note(o->step, LU_LOG_DETAIL, "%zu trees walked on %u threads", walks, threads);
+    for (size_t i = 0; i < o->job_count; i++) {
+        struct job *j = &o->jobs[i];
+        report_job(o, j);
+        close(j->fd);
+        free(j->shown);
+        free(j->real);
+    }
+    o->job_count = 0;
 }
 
 /* "1,204" */
@@ -733,7 +835,8 @@ enum lu_status step_ownership(struct lu_context *ctx)
         return step_finish(step, LU_STATUS_SKIPPED, "LeoFS %s nodes run as root: nothing to give "
                            "the runner user", version);
 
-    struct ownership o = {.ctx = ctx, .step = step, .default_uid = (uid_t)-1};
+    struct ownership o = {.ctx = ctx, .step = step, .default_uid = (uid_t)-1,
+                          .show_progress = ctx->request->progress};
     gid_t default_gid;
     if (accounts_find_user(ctx->root_fd, LEOFS_DEFAULT_USER, &o.default_uid, &default_gid) < 0)
         o.default_uid = (uid_t)-1;
@@ -758,7 +861,8 @@ enum lu_status step_ownership(struct lu_context *ctx)
         qsort(o.targets, o.count, sizeof *o.targets, by_path);
 
     struct walked_set seen;
-    bool have_set = walked_set_init(&seen, o.count);
+    o.jobs = malloc(BATCH_JOBS * sizeof *o.jobs);
+    bool have_set = o.jobs && walked_set_init(&seen, o.count);
     if (!have_set) {
         step_note(step, LU_LOG_ERROR, "out of memory");
         o.failed = true;
@@ -768,7 +872,10 @@ enum lu_status step_ownership(struct lu_context *ctx)
         if (i > 0 && strcmp(t->path, o.targets[i - 1].path) == 0)
             continue; /* the same dir again: the best of them came first */
         fix_target(&o, t, &seen);
+        if (o.job_count == BATCH_JOBS)
+            run_batch(&o);
     }
+    run_batch(&o);
     for (int n = 0; n < LEOFS_NODE_COUNT; n++)
         free(o.walked[n].real);
     forget_all(&o);
@@ -778,7 +885,9 @@ enum lu_status step_ownership(struct lu_context *ctx)
         free(o.targets[i].why);
     }
     free(o.targets);
-    free(seen.slots);
+    free(o.jobs);
+    if (have_set)
+        free(seen.slots);
 
     char dirs[32], entries[32], summary[160] = "";
     if (o.dirs_changed)

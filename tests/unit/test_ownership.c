@@ -2,6 +2,7 @@
  * hostile trees: defaults and custom dirs fixed, nothing outside changed,
  * a re-run touches no inode. */
 #include "fixture.h"
+#include "parallel.h"
 #include "walk.h"
 
 #include <criterion/criterion.h>
@@ -182,6 +183,47 @@ Test(ownership, malformed_config_fails_after_defaults)
     assert_owner(V "/leo_gateway/cache/data/0", 990);
 }
 
+/* The nodes' trees share nothing: on more than one CPU they are walked at
+ * the same time, with the same result as one after the other. */
+Test(ownership, independent_trees_are_walked_at_once)
+{
+    if (parallel_cpus() < 2)
+        cr_skip_test("one CPU: the walks run one after the other");
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s\n%s", step->message, fixture_log());
+    cr_assert(fixture_log_has(" trees walked on "), "%s", fixture_log());
+    assert_owner(V "/leo_storage/avs/object/0.avs", 990);
+    assert_owner(V "/leo_manager_1/work/queue/1/message0", 990);
+    assert_owner(V "/leo_gateway/cache/data/0", 990);
+}
+
+/* A node's tree inside another node's, each with its own runner: walked one
+ * after the other in the order found, every time (at once, the outer walk
+ * would sometimes find the inner tree given to alice already and leave it
+ * alone with a warning). */
+Test(ownership, nested_trees_of_two_runners_are_walked_in_order)
+{
+    fixture_write(V "/leo_storage/etc/leo_storage.conf", "obj_containers.path = [/srv/data]\n",
+                  0644);
+    fixture_write(V "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=alice\n", 0644);
+    fixture_write(V "/leo_gateway/etc/leo_gateway.conf",
+                  "cache.cache_disc_dir_data = /srv/data/cache\n", 0644);
+    char path[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(path, sizeof path, "/srv/data/object/%d/o", i);
+        fixture_write(path, "o", 0644);
+        snprintf(path, sizeof path, "/srv/data/cache/%d/c", i);
+        fixture_write(path, "c", 0644);
+    }
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s\n%s", step->message, fixture_log());
+    cr_assert_not(fixture_log_has(" trees walked on "), "%s", fixture_log());
+    assert_owner("/srv/data/object/7/o", 990);
+    assert_owner("/srv/data/cache", 1000);
+    assert_owner("/srv/data/cache/199/c", 1000);
+    assert_owner(V "/leo_gateway/cache/data/0", 1000);
+}
+
 Test(ownership, runner_user_per_node)
 {
     fixture_write(V "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=alice\n", 0644);
@@ -325,4 +367,33 @@ Test(ownership, link_to_system_dir_refused_without_proc)
 {
     fixture_hide_proc();
     custom_dirs_through_root_links();
+}
+
+/* parallel_run: every job once, on no more threads than asked. */
+struct tally {
+    unsigned char runs[1000];
+};
+
+static void count_run(void *data, size_t index)
+{
+    struct tally *t = data;
+    parallel_lock();
+    t->runs[index]++;
+    parallel_unlock();
+}
+
+Test(parallel, every_job_runs_once)
+{
+    for (unsigned threads = 0; threads <= PARALLEL_MAX_THREADS + 2; threads++) {
+        struct tally t = {{0}};
+        unsigned used = parallel_run(1000, threads, count_run, &t);
+        cr_assert(used >= 1 && used <= (threads ? threads : 1) && used <= PARALLEL_MAX_THREADS,
+                  "%u threads asked, %u used", threads, used);
+        for (size_t i = 0; i < 1000; i++)
+            cr_assert_eq(t.runs[i], 1, "%u threads: job %zu ran %u times", threads, i, t.runs[i]);
+    }
+    struct tally none = {{0}};
+    cr_assert_eq(parallel_run(0, 4, count_run, &none), 1);
+    cr_assert_eq(parallel_run(1, 4, count_run, &none), 1);
+    cr_assert_eq(none.runs[0], 1);
 }
