@@ -9,10 +9,17 @@ root=$1 old=$2 new=$3 owner=990:990
 home=$root/usr/local/leofs
 # "pgrep -a epmd ... kill them with pkill epmd" (here: look only).
 pgrep -a -x epmd >/dev/null || true
-# Carry each node's configuration over ("backup current config files").
+# Carry each node's configuration over ("backup current config files"),
+# and its data into the new version's dir, onto the empty dirs shipped.
 for node in leo_manager_0 leo_manager_1 leo_storage leo_gateway; do
     for conf in "$home/$old/$node"/etc/*.conf; do
         cp -p "$conf" "$home/$new/$node/etc/$(basename "$conf")"
+    done
+    for part in avs cache work/queue work/mnesia; do
+        if [ -d "$home/$old/$node/$part" ]; then
+            rm -rf "$home/$new/$node/$part"
+            mv "$home/$old/$node/$part" "$home/$new/$node/$part"
+        fi
     done
 done
 ln -sfn "$new" "$home/current"

@@ -26,6 +26,9 @@
  * move and parts already moved), so a run killed anywhere is finished by
  * a re-run with the same result. A note in the new node dir, left by an
  * earlier move out of it (a downgrade brings the data back), is removed.
+ * The waits are batched: every node's note is written and made durable
+ * together before the first rename, and after the last rename each dir the
+ * renames changed is synced once (the first fsync commits them all).
  * The policy's `data-move = off` keeps the data where it is. */
 #define _GNU_SOURCE
 #include "atomicfile.h"
@@ -87,6 +90,21 @@ struct node_move {
     char *old_node_dir, *new_node_dir;
     int old_fd, new_fd;
     struct part parts[MAX_PARTS];
+    size_t count;
+    size_t to_move;   /* parts judged PART_MOVE */
+    bool note_queued; /* its note is in the step's batch */
+    bool note_failed; /* its note could not be written: nothing of it moves */
+};
+
+/* The dirs the renames changed, each synced once after all of them: one
+ * wait for the journal instead of two per part. */
+struct dir_syncs {
+    struct {
+        int fd;
+        dev_t dev;
+        ino_t ino;
+        char *path;
+    } dirs[2 * MAX_PARTS * LEOFS_NODE_COUNT];
     size_t count;
 };
 
@@ -317,10 +335,9 @@ static char *note_text(const struct node_move *job)
     return text;
 }
 
-/* Write TEXT as the note in the old node dir unless it already says that. */
-static int write_note(struct node_move *job, const char *text)
+/* Does the old node dir's note say TEXT already? */
+static bool note_says(struct node_move *job, const char *text)
 {
-    char *path = path_join(job->old_node_dir, DATA_MOVE_NOTE);
     char *now = NULL;
     size_t length = 0;
     int fd = openat(job->old_fd, DATA_MOVE_NOTE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -329,21 +346,76 @@ static int write_note(struct node_move *job, const char *text)
             now = NULL;
         close(fd);
     }
-    int r = 0;
-    if (!now || length != strlen(text) || memcmp(now, text, length) != 0) {
-        struct stat like = {.st_uid = 0, .st_gid = 0, .st_mode = S_IFREG | 0644};
-        FAULT_POINT("data-move-note");
-        r = path ? atomic_write(job->ctx, job->old_fd, DATA_MOVE_NOTE, path, text, strlen(text),
-                                &like, true)
-                 : -1;
-    }
+    bool same = now && length == strlen(text) && memcmp(now, text, length) == 0;
     free(now);
+    return same;
+}
+
+/* Write TEXT as the note in the old node dir unless it already says that:
+ * queued in BATCH (written at its commit), or at once when BATCH is NULL. */
+static int write_note(struct node_move *job, const char *text, struct atomic_batch *batch)
+{
+    if (note_says(job, text))
+        return 0;
+    char *path = path_join(job->old_node_dir, DATA_MOVE_NOTE);
+    struct stat like = {.st_uid = 0, .st_gid = 0, .st_mode = S_IFREG | 0644};
+    FAULT_POINT("data-move-note");
+    int r = !path ? -1
+            : batch ? atomic_batch_write(job->ctx, batch, 0, job->old_fd, DATA_MOVE_NOTE, path,
+                                         text, strlen(text), &like, true)
+                    : atomic_write(job->ctx, job->old_fd, DATA_MOVE_NOTE, path, text,
+                                   strlen(text), &like, true);
+    job->note_queued = batch && r == 0;
     free(path);
     return r;
 }
 
-/* Move one part; PART_MOVED, or PART_LEFT with why. */
-static enum part_state move_part(struct node_move *job, struct part *part)
+/* Keep FD (the dir PATH, PARENT's part of a node dir) for the sync after
+ * all renames, once per directory; FD is taken over either way. */
+static void sync_later(struct dir_syncs *syncs, int fd, const char *node_dir, const char *parent)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return;
+    }
+    for (size_t i = 0; i < syncs->count; i++)
+        if (syncs->dirs[i].dev == st.st_dev && syncs->dirs[i].ino == st.st_ino) {
+            close(fd);
+            return;
+        }
+    char *path = NULL;
+    if (syncs->count == sizeof syncs->dirs / sizeof *syncs->dirs ||
+        asprintf(&path, "%s%s%s", node_dir, *parent ? "/" : "", parent) < 0) {
+        /* no room (never: two per part at most): synced at once instead */
+        (void)fsync(fd);
+        close(fd);
+        return;
+    }
+    syncs->dirs[syncs->count].fd = fd;
+    syncs->dirs[syncs->count].dev = st.st_dev;
+    syncs->dirs[syncs->count].ino = st.st_ino;
+    syncs->dirs[syncs->count++].path = path;
+}
+
+/* Make every rename durable: the first fsync commits them all, the later
+ * ones find their dirs clean. Before the takeover writes relative paths to
+ * the moved parts. */
+static void sync_all(struct lu_context *ctx, struct lu_step *step, struct dir_syncs *syncs)
+{
+    for (size_t i = 0; i < syncs->count; i++) {
+        if (fsync(syncs->dirs[i].fd) < 0)
+            step_note(step, LU_LOG_WARNING, "cannot sync %s after moving data into or out of "
+                      "it: %s", lu_display_path(ctx, syncs->dirs[i].path), strerror(errno));
+        close(syncs->dirs[i].fd);
+        free(syncs->dirs[i].path);
+    }
+    syncs->count = 0;
+}
+
+/* Move one part; PART_MOVED, or PART_LEFT with why. Its two parents go to
+ * SYNCS. */
+static enum part_state move_part(struct node_move *job, struct part *part, struct dir_syncs *syncs)
 {
     int from = open_dir_at(job->old_fd, part->parent);
     int to = open_dir_at(job->new_fd, part->parent);
@@ -399,10 +471,10 @@ static enum part_state move_part(struct node_move *job, struct part *part)
                       "cannot be put back: %s", job->node->dir, job->new_node_dir, part->rel,
                       strerror(errno));
         state = left(part, "it was swapped while being moved: re-run");
-    } else if (fsync(to) < 0 || fsync(from) < 0) {
-        /* Durable before the takeover writes relative paths to it. */
-        step_note(job->step, LU_LOG_WARNING, "%s: cannot sync the move of %s: %s",
-                  job->node->dir, part->rel, strerror(errno));
+    } else {
+        sync_later(syncs, to, job->new_node_dir, part->parent);
+        sync_later(syncs, from, job->old_node_dir, part->parent);
+        to = from = -1;
     }
 done:
     if (item >= 0)
@@ -435,26 +507,35 @@ static void say_left(struct node_move *job, const struct part *part)
               lu_display_path(job->ctx, job->new_node_dir), part->rel, part->rel);
 }
 
-/* Move one node's parts; appends "avs, work/queue of leo_storage; " to
- * SUMMARY when something moved. Returns the number of parts left. */
-static int move_node(struct node_move *job, FILE *summary, bool *failed)
+/* Decide what moves of one node, and queue its note in NOTES: every note
+ * is durable before the first rename. */
+static void prepare_node(struct node_move *job, struct atomic_batch *notes, bool *failed)
 {
     struct lu_context *ctx = job->ctx;
     list_parts(job);
-    size_t to_move = 0;
     for (size_t i = 0; i < job->count; i++)
         if (judge(job, &job->parts[i]) == PART_MOVE)
-            to_move++;
+            job->to_move++;
     char *text = note_text(job);
-    if (to_move && !ctx->dry_run && (!text || write_note(job, text) < 0)) {
+    if (job->to_move && !ctx->dry_run && (!text || write_note(job, text, notes) < 0)) {
         step_note(job->step, LU_LOG_ERROR, "%s: cannot write %s/%s: %s; nothing moved",
                   job->node->dir, lu_display_path(ctx, job->old_node_dir), DATA_MOVE_NOTE,
                   strerror(errno));
-        free(text);
+        job->note_failed = true;
         *failed = true;
-        return 0;
     }
     free(text);
+}
+
+/* Move one node's parts, once its note is in place; appends "avs,
+ * work/queue of leo_storage; " to SUMMARY when something moved. Returns
+ * the number of parts left. */
+static int move_node(struct node_move *job, FILE *summary, bool *failed, struct dir_syncs *syncs)
+{
+    struct lu_context *ctx = job->ctx;
+    size_t to_move = job->to_move;
+    if (job->note_failed)
+        return 0;
     /* The data comes back into the new dir: a note there from a move out
      * of it (before a downgrade) is no longer true. Removed before the
      * renames, so that a re-run after a crash finds it gone too. */
@@ -468,7 +549,7 @@ static int move_node(struct node_move *job, FILE *summary, bool *failed)
         if (part->state == PART_MOVE) {
             step_change(job->step, "move %s/%s to %s/%s", job->old_node_dir, part->rel,
                         job->new_node_dir, part->rel);
-            if (!ctx->dry_run && move_part(job, part) != PART_MOVED) {
+            if (!ctx->dry_run && move_part(job, part, syncs) != PART_MOVED) {
                 say_left(job, part);
                 left_count++;
                 move_failed = true;
@@ -489,7 +570,7 @@ static int move_node(struct node_move *job, FILE *summary, bool *failed)
      * before the renames, which a re-run finds equal. */
     if (move_failed) {
         char *now = note_text(job);
-        int r = now ? write_note(job, now) : unlinkat(job->old_fd, DATA_MOVE_NOTE, 0);
+        int r = now ? write_note(job, now, NULL) : unlinkat(job->old_fd, DATA_MOVE_NOTE, 0);
         if (r < 0 && (now || errno != ENOENT)) {
             step_note(job->step, LU_LOG_ERROR, "%s: cannot update %s/%s: %s", job->node->dir,
                       lu_display_path(ctx, job->old_node_dir), DATA_MOVE_NOTE, strerror(errno));
@@ -623,39 +704,79 @@ enum lu_status step_data_move(struct lu_context *ctx)
     }
     int left_count = 0;
     bool failed = false;
+    /* Every node's plan and note first, the notes made durable together;
+     * then the renames; then one sync of each dir they changed. */
+    struct node_move *jobs = calloc(LEOFS_NODE_COUNT, sizeof *jobs);
+    struct dir_syncs *syncs = calloc(1, sizeof *syncs);
+    struct atomic_batch notes;
+    atomic_batch_init(&notes);
+    if (!jobs || !syncs) {
+        free(jobs);
+        free(syncs);
+        fclose(summary);
+        free(text);
+        free(old);
+        free(old_dir);
+        return step_finish(step, LU_STATUS_FAILED, "out of memory");
+    }
     for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
         const struct lu_node *node = &ctx->layout.nodes[i];
+        struct node_move *job = &jobs[i];
+        *job = (struct node_move){.ctx = ctx, .step = step, .node = node, .old_version = old,
+                                  .old_fd = -1, .new_fd = -1};
         if (!node->present)
             continue;
-        struct node_move job = {.ctx = ctx, .step = step, .node = node, .old_version = old,
-                                .old_fd = -1, .new_fd = -1};
-        job.old_node_dir = path_join(old_dir, node->dir);
-        job.new_node_dir = strdup(node->node_dir);
-        if (job.old_node_dir && job.new_node_dir) {
-            job.old_fd = root_open(ctx->root_fd, job.old_node_dir, O_RDONLY | O_DIRECTORY, 0, 0);
-            int old_errno = errno;
-            job.new_fd = root_open(ctx->root_fd, job.new_node_dir, O_RDONLY | O_DIRECTORY, 0, 0);
-            if (job.old_fd < 0 && old_errno != ENOENT) {
-                step_note(step, LU_LOG_WARNING, "%s: cannot open %s: %s: its data stays there",
-                          node->dir, lu_display_path(ctx, job.old_node_dir),
-                          old_errno == ELOOP ? "it is a symlink" : strerror(old_errno));
-                left_count++;
-            } else if (job.old_fd >= 0 && job.new_fd < 0) {
-                step_note(step, LU_LOG_ERROR, "%s: cannot open %s: %s", node->dir,
-                          lu_display_path(ctx, job.new_node_dir),
-                          errno == ELOOP ? "it is a symlink" : strerror(errno));
-                failed = true;
-            } else if (job.old_fd >= 0) {
-                left_count += move_node(&job, summary, &failed);
-            }
+        job->old_node_dir = path_join(old_dir, node->dir);
+        job->new_node_dir = strdup(node->node_dir);
+        if (!job->old_node_dir || !job->new_node_dir)
+            continue;
+        job->old_fd = root_open(ctx->root_fd, job->old_node_dir, O_RDONLY | O_DIRECTORY, 0, 0);
+        int old_errno = errno;
+        job->new_fd = root_open(ctx->root_fd, job->new_node_dir, O_RDONLY | O_DIRECTORY, 0, 0);
+        if (job->old_fd < 0 && old_errno != ENOENT) {
+            step_note(step, LU_LOG_WARNING, "%s: cannot open %s: %s: its data stays there",
+                      node->dir, lu_display_path(ctx, job->old_node_dir),
+                      old_errno == ELOOP ? "it is a symlink" : strerror(old_errno));
+            left_count++;
+        } else if (job->old_fd >= 0 && job->new_fd < 0) {
+            step_note(step, LU_LOG_ERROR, "%s: cannot open %s: %s", node->dir,
+                      lu_display_path(ctx, job->new_node_dir),
+                      errno == ELOOP ? "it is a symlink" : strerror(errno));
+            failed = true;
+        } else if (job->old_fd >= 0) {
+            prepare_node(job, &notes, &failed);
         }
-        if (job.old_fd >= 0)
-            close(job.old_fd);
-        if (job.new_fd >= 0)
-            close(job.new_fd);
-        free(job.old_node_dir);
-        free(job.new_node_dir);
     }
+    if (notes.count && atomic_batch_commit(&notes) < 0) {
+        /* Nothing renamed yet: no node moves (the notes put in place
+         * before the failure say what a re-run will do). */
+        int saved = errno;
+        for (int i = 0; i < LEOFS_NODE_COUNT; i++)
+            if (jobs[i].note_queued) {
+                jobs[i].note_failed = true;
+                failed = true;
+            }
+        step_note(step, LU_LOG_ERROR, "cannot write %s: %s; nothing moved",
+                  lu_display_path(ctx, notes.failed_path ? notes.failed_path : DATA_MOVE_NOTE),
+                  strerror(saved));
+    }
+    atomic_batch_free(&notes);
+    for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
+        struct node_move *job = &jobs[i];
+        if (job->old_fd >= 0 && job->new_fd >= 0)
+            left_count += move_node(job, summary, &failed, syncs);
+    }
+    sync_all(ctx, step, syncs);
+    for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
+        if (jobs[i].old_fd >= 0)
+            close(jobs[i].old_fd);
+        if (jobs[i].new_fd >= 0)
+            close(jobs[i].new_fd);
+        free(jobs[i].old_node_dir);
+        free(jobs[i].new_node_dir);
+    }
+    free(jobs);
+    free(syncs);
     fclose(summary);
     size_t length = text ? strlen(text) : 0;
     if (length >= 2)

@@ -107,6 +107,25 @@ static void remove_tree(const char *path)
     cr_assert(result.exited && result.exit_status == 0);
 }
 
+/* The notes of all nodes are made durable together before any rename:
+ * when one cannot be written, no node's data moves, and a re-run once it
+ * can moves everything. */
+Test(data_move, a_note_that_cannot_be_written_moves_nothing, .init = upgrade_root,
+     .fini = teardown)
+{
+    fixture_write(OLD "/leo_storage/DATA-MOVED/in-the-way", "a dir, not a note", 0644);
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_FAILED, "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_FAILED, "%s", step->message);
+    cr_assert(fixture_log_has("cannot write ") && fixture_log_has("nothing moved"), "%s",
+              fixture_log());
+    assert_data_in("1.3.7", "1.3.8");
+    remove_tree(OLD "/leo_storage/DATA-MOVED");
+    cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
+    assert_data_in("1.3.8", "1.3.7");
+    assert_contains(OLD "/leo_gateway/DATA-MOVED", "cache -> ");
+}
+
 Test(data_move, upgrade_moves_the_data_and_the_old_dir_can_go, .init = upgrade_root,
      .fini = teardown)
 {
