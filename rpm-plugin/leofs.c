@@ -7,11 +7,13 @@
  * It does not link librpm, and needs no library but libc: dlopen of an
  * object that needs librpm walks librpm's whole dependency tree, most of
  * what the plugin cost a transaction (docs/PERFORMANCE.md, section 1).
- * The few librpm functions it calls are taken at init from the librpm it
- * was built against (LIBRPM_SONAME), which the process has loaded: from
- * the global scope when librpm is in it (rpm, rpmbuild), else through a
- * dlopen(RTLD_NOLOAD) of that soname (dnf, whose Python loads librpm
- * RTLD_LOCAL). Without it init fails, and so does the transaction.
+ * The few librpm functions it calls are taken at init from the librpm and
+ * librpmio it was built against (LIBRPM_SONAME, LIBRPMIO_SONAME), which
+ * the program has loaded, read from their symbol tables among the loaded
+ * objects (loaded_library.h): also under dnf, whose Python loads librpm
+ * RTLD_LOCAL, out of reach of undefined symbols or of dlsym(RTLD_DEFAULT).
+ * Without them init fails, and so does the transaction: a leofs upgrade
+ * never goes through unchecked.
  *
  * Macros: %__transaction_leofs enables it, %_leofs_upgrade_packages names
  * the packages that count as LeoFS (default "leofs"), and
