@@ -4,12 +4,25 @@
  * (leofs/core.so beside this file, see core.h), which does the work; a
  * transaction without leofs never maps the core.
  *
+ * It does not link librpm, and needs no library but libc: dlopen of an
+ * object that needs librpm walks librpm's whole dependency tree, most of
+ * what the plugin cost a transaction (docs/PERFORMANCE.md, section 1).
+ * The few librpm functions it calls are taken at init from the librpm and
+ * librpmio it was built against (LIBRPM_SONAME, LIBRPMIO_SONAME), which
+ * the program has loaded, read from their symbol tables among the loaded
+ * objects (loaded_library.h): also under dnf, whose Python loads librpm
+ * RTLD_LOCAL, out of reach of undefined symbols or of dlsym(RTLD_DEFAULT).
+ * Without them init fails, and so does the transaction: a leofs upgrade
+ * never goes through unchecked.
+ *
  * Macros: %__transaction_leofs enables it, %_leofs_upgrade_packages names
  * the packages that count as LeoFS (default "leofs"), and
- * %_leofs_upgrade_disabled 1 switches it off. */
+ * %_leofs_upgrade_disabled 1 switches it off. macros.leofs only documents
+ * the last two: undefined, they are not expanded at all (rpm >= 4.17). */
 #define _GNU_SOURCE
 #include "core.h"
 #include "leofs/package_list.h"
+#include "loaded_library.h"
 #include "plugin_abi.h"
 
 #include <dlfcn.h>
@@ -18,14 +31,104 @@
 #include <rpm/rpmmacro.h>
 #include <rpm/rpmts.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Scriptlets see this, so that the leofs package's %pretrans/%posttrans
  * fallback (scriptlets/) knows the plugin does the work. */
 #define PLUGIN_ENV "LEOFS_UPGRADE_PLUGIN"
 
+#define DISABLED_MACRO "_leofs_upgrade_disabled"
+#define PACKAGES_MACRO "_leofs_upgrade_packages"
+
+/* The librpm functions the plugin calls: those every transaction needs
+ * taken at init (take_rpm), the others when first needed (TAKE). */
+static struct {
+#ifdef HAVE_RPM_MACRO_IS_DEFINED
+    __typeof__(rpmMacroIsDefined) *macro_is_defined;
+#endif
+    __typeof__(rpmtsElement) *element;
+    __typeof__(rpmteN) *element_name;
+    __typeof__(rpmExpand) *expand; /* when a macro of ours is defined */
+    __typeof__(rpmlog) *log;       /* for errors */
+} rpm;
+static struct loaded_library libraries[] = {{.soname = LIBRPM_SONAME},
+                                            {.soname = LIBRPMIO_SONAME}};
+enum { LIBRPM, LIBRPMIO };
+static void *librpm_handle; /* from dlopen(RTLD_NOLOAD), when it was needed */
+
+/* The address of librpm's function NAME, from LIBRARY's symbol table, or
+ * through librpm_handle when take_rpm needed one. */
+static void *rpm_function(int library, const char *name)
+{
+    return librpm_handle ? dlsym(librpm_handle, name)
+                         : loaded_library_function(&libraries[library], name);
+}
+
+/* Take FUNCTION of LIBRARY into rpm.FIELD unless it is there: false if
+ * missing. The cast to the declared function's type makes the assignment
+ * type-checked against the field. */
+#define TAKE(field, library, function)                                                 \
+    (rpm.field || (rpm.field = (__typeof__(&function))rpm_function(library, #function)))
+#define TAKE_OR_RETURN(field, library, function)                                       \
+    if (!TAKE(field, library, function))                                               \
+        return #function;
+
+/* What every transaction calls; NULL, or what is missing. */
+static const char *take_everyday_functions(void)
+{
+#ifdef HAVE_RPM_MACRO_IS_DEFINED
+    TAKE_OR_RETURN(macro_is_defined, LIBRPMIO, rpmMacroIsDefined)
+#endif
+    TAKE_OR_RETURN(element, LIBRPM, rpmtsElement)
+    TAKE_OR_RETURN(element_name, LIBRPM, rpmteN)
+    return NULL;
+}
+
+/* The librpm functions from LIBRPM_SONAME and LIBRPMIO_SONAME as the
+ * process loaded them, read from their symbol tables (loaded_library.h),
+ * which costs a few hundred instructions. dlopen(RTLD_NOLOAD) of librpm
+ * and dlsym cost a hundred times that (the walk of librpm's dependencies,
+ * about 1,000 a symbol), so they only do what the tables cannot (an
+ * object without a GNU hash table); the handle's scope holds librpmio
+ * too. NULL, or what is missing. */
+static const char *take_rpm(void)
+{
+    if (loaded_libraries_find(libraries, 2) == 2 && !take_everyday_functions())
+        return NULL;
+    librpm_handle = dlopen(LIBRPM_SONAME, RTLD_NOW | RTLD_NOLOAD);
+    return librpm_handle ? take_everyday_functions() : LIBRPM_SONAME;
+}
+
+/* Without librpm's rpmlog: rpm prints its own line after this one. */
+static void report_missing(const char *what)
+{
+    dprintf(STDERR_FILENO,
+            "error: leofs: the rpm plugin leofs.so was built for %s, but %s is not loaded in "
+            "this program: reinstall the rpm-plugin-leofs built for this rpm\n",
+            LIBRPM_SONAME, what);
+}
+
+/* An error line through rpmlog, as rpm's own. */
+__attribute__((format(printf, 1, 2))) static void log_error(const char *format, ...)
+{
+    char line[1024];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(line, sizeof line, format, arguments);
+    va_end(arguments);
+    if (TAKE(log, LIBRPMIO, rpmlog))
+        rpm.log(RPMLOG_ERR, "%s", line);
+    else
+        dprintf(STDERR_FILENO, "error: %s", line);
+}
+
+/* Not allocated for the default: no libc call (each costs a symbol
+ * lookup on its first call) where it can be helped. */
+static char default_names[] = LU_DEFAULT_PACKAGE_NAMES;
 static char *package_names;
 static void *core_handle;
 static const struct leofs_rpm_core *core;
@@ -42,12 +145,32 @@ static bool is_on(const char *value)
     return end != value && (!*end || *end == ' ' || *end == '\t' || *end == '\n') && number != 0;
 }
 
-static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
+static void release_rpm(void)
 {
-    (void)plugin, (void)ts;
-    /* One expansion for both macros, "DISABLED|PACKAGES": rpm loads this
-     * plugin into every transaction, so its instructions count. */
-    char *macros = rpmExpand("%{?_leofs_upgrade_disabled}|%{?_leofs_upgrade_packages}", NULL);
+    if (librpm_handle)
+        dlclose(librpm_handle);
+    librpm_handle = NULL;
+}
+
+/* The package names from the macros into package_names; RPMRC_NOTFOUND
+ * when the plugin is switched off. */
+static rpmRC read_macros(void)
+{
+#ifdef HAVE_RPM_MACRO_IS_DEFINED
+    /* Neither macro defined, as macros.leofs leaves them: the defaults,
+     * without the macro engine's expansion (rpm loads this plugin into
+     * every transaction, so its instructions count). */
+    if (!rpm.macro_is_defined(NULL, DISABLED_MACRO) && !rpm.macro_is_defined(NULL, PACKAGES_MACRO)) {
+        package_names = default_names;
+        return RPMRC_OK;
+    }
+#endif
+    if (!TAKE(expand, LIBRPMIO, rpmExpand)) {
+        report_missing("rpmExpand");
+        return RPMRC_FAIL;
+    }
+    /* One expansion for both macros, "DISABLED|PACKAGES". */
+    char *macros = rpm.expand("%{?" DISABLED_MACRO "}|%{?" PACKAGES_MACRO "}", NULL);
     char *names = macros ? strchr(macros, '|') : NULL;
     if (!names) {
         free(macros);
@@ -58,28 +181,46 @@ static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
         free(macros);
         return RPMRC_NOTFOUND; /* rpm unloads the plugin quietly */
     }
-    package_names = strdup(*names ? names : LU_DEFAULT_PACKAGE_NAMES);
+    package_names = *names ? strdup(names) : default_names;
     free(macros);
     return package_names ? RPMRC_OK : RPMRC_FAIL;
+}
+
+static rpmRC leofs_init(rpmPlugin plugin, rpmts ts)
+{
+    (void)plugin, (void)ts;
+    const char *missing = take_rpm();
+    if (missing) {
+        report_missing(missing);
+        release_rpm();
+        return RPMRC_FAIL;
+    }
+    rpmRC rc = read_macros();
+    if (rc != RPMRC_OK)
+        release_rpm();
+    return rc;
 }
 
 static void leofs_cleanup(rpmPlugin plugin)
 {
     (void)plugin;
-    free(package_names);
+    if (package_names != default_names)
+        free(package_names);
     package_names = NULL;
     if (core_handle)
         dlclose(core_handle);
     core_handle = NULL;
     core = NULL;
+    release_rpm();
 }
 
 /* Does the transaction hold a leofs element? No allocation: this runs for
  * every rpm transaction. */
 static bool holds_leofs(rpmts ts)
 {
-    for (int i = 0, n = rpmtsNElements(ts); i < n; i++)
-        if (lu_package_name_in(package_names, rpmteN(rpmtsElement(ts, i))))
+    rpmte element;
+    for (int i = 0; (element = rpm.element(ts, i)); i++)
+        if (lu_package_name_in(package_names, rpm.element_name(element)))
             return true;
     return false;
 }
@@ -95,24 +236,24 @@ static const struct leofs_rpm_core *load_core(void)
     const char *slash;
     if (!dladdr((void *)&leofs_init, &self) || !self.dli_fname ||
         !(slash = strrchr(self.dli_fname, '/'))) {
-        rpmlog(RPMLOG_ERR, "leofs: cannot tell where leofs.so was loaded from; reinstall "
-                           "rpm-plugin-leofs\n");
+        log_error("leofs: cannot tell where leofs.so was loaded from; reinstall "
+                  "rpm-plugin-leofs\n");
         return NULL;
     }
     if (snprintf(path, sizeof path, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
                  LEOFS_RPM_CORE_FILE) >= (int)sizeof path) {
-        rpmlog(RPMLOG_ERR, "leofs: the plugin's path is too long: %s\n", self.dli_fname);
+        log_error("leofs: the plugin's path is too long: %s\n", self.dli_fname);
         return NULL;
     }
     core_handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     const struct leofs_rpm_core *found =
         core_handle ? dlsym(core_handle, "leofs_rpm_core") : NULL;
     if (!found || found->abi != LEOFS_RPM_CORE_ABI) {
-        rpmlog(RPMLOG_ERR, "leofs: cannot load the plugin's core %s: %s; reinstall "
-                           "rpm-plugin-leofs (or run rpm with --noplugins and follow LeoFS's "
-                           "System Migration guide by hand)\n",
-               path, !core_handle ? dlerror() : !found ? "no leofs_rpm_core in it"
-                                                       : "it belongs to another build");
+        log_error("leofs: cannot load the plugin's core %s: %s; reinstall "
+                  "rpm-plugin-leofs (or run rpm with --noplugins and follow LeoFS's "
+                  "System Migration guide by hand)\n",
+                  path, !core_handle ? dlerror() : !found ? "no leofs_rpm_core in it"
+                                                          : "it belongs to another build");
         if (core_handle)
             dlclose(core_handle);
         core_handle = NULL;

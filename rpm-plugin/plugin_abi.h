@@ -5,11 +5,12 @@
  * fsm_file_prepare hook (an fd was added in 4.18); the file hooks are left
  * unset, so the same source builds against every rpm from 4.14 to 6.x.
  * A built plugin still fits one rpm only: it is bound to the librpm
- * soname it linked (4.14: librpm.so.8, 4.16-4.18: .9, 4.19-6.0: .10), and
- * rpm fails every transaction when a plugin cannot be loaded. So it is
- * built for each rpm version, as distributions build theirs (CMake asks
- * that rpm where its plugins go: rpm-plugin/CMakeLists.txt). rpm 4.11
- * (EL7) has no transaction plugins at all. */
+ * soname it was built against (4.14: librpm.so.8, 4.16-4.18: .9,
+ * 4.19-6.0: .10), whose functions it takes from the loaded librpm
+ * (leofs.c), and fails every transaction under another. So it is built
+ * for each rpm version, as distributions build theirs (CMake asks that
+ * rpm where its plugins go: rpm-plugin/CMakeLists.txt). rpm 4.11 (EL7)
+ * has no transaction plugins at all. */
 #ifndef LEOFS_PLUGIN_ABI_H
 #define LEOFS_PLUGIN_ABI_H
 

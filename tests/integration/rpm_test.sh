@@ -265,6 +265,54 @@ case_dnf_installroot() {
     [[ $(owner /usr/local/leofs/.erlang.cookie) == 990:990 ]] || fail "cookie" || return
 }
 
+# Under dnf (Python loads librpm RTLD_LOCAL, so leofs.so finds librpm's
+# functions only among the loaded objects) the plugin still refuses an
+# unsafe upgrade, and nothing changes.
+case_dnf_refuses_unsafe_upgrade() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    mkdir -p "$root/usr/local/leofs/current" && echo precious >"$root/usr/local/leofs/current/notes"
+    local home=$work/dnf-home
+    mkdir -p "$home"
+    printf '%%_dbpath /var/lib/rpm\n%%__plugindir %s\n%%__transaction_leofs %%{__plugindir}/leofs.so\n%s\n' \
+        "$plugin_dir" "$rpm_policy_macro" >"$home/.rpmmacros"
+    if HOME=$home /usr/bin/python3 /usr/bin/dnf --installroot="$root" --releasever=12 \
+        --disablerepo='*' --nogpgcheck -y -q upgrade "$(pkg 1.3.8)" >"$work/out" 2>&1; then
+        fail "dnf upgrade over a current directory went through"; return 1
+    fi
+    said "is a real directory" || return
+    [[ $(cat "$root/usr/local/leofs/current/notes") == precious ]] || fail "data lost" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch && ! -e $root/usr/local/leofs/1.3.8 ]] ||
+        fail "state changed" || return
+}
+
+# A leofs.so built for another librpm (its soname changed in a copy, as
+# if built for librpm.so.x): every transaction stops, with a line saying
+# what to do, rather than run without the plugin.
+case_built_for_another_librpm_refuses() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    local other=$work/other-librpm
+    mkdir -p "$other/leofs" && cp "$plugin_dir/leofs/core.so" "$other/leofs/"
+    perl -0777 -pe 's/librpm\.so\.(\d+)\0/"librpm.so." . ("x" x length($1)) . "\0"/ge' \
+        "$plugin_dir/leofs.so" >"$other/leofs.so"
+    cmp -s "$plugin_dir/leofs.so" "$other/leofs.so" && { fail "the copy's soname was not changed"; return 1; }
+    local saved=$plugin_dir status
+    plugin_dir=$other
+    rpm_in -i "$work/other.rpm"
+    status=$?
+    plugin_dir=$saved
+    ((status != 0)) || fail "an rpm -i went through with a plugin built for another librpm" || return
+    said "leofs: the rpm plugin leofs.so was built for librpm.so.x*, but librpm.so.x* is not loaded in this program: reinstall the rpm-plugin-leofs built for this rpm" ||
+        return
+    plugin_dir=$other
+    rpm_in -U "$(pkg 1.3.8)"
+    status=$?
+    plugin_dir=$saved
+    ((status != 0)) || fail "a leofs upgrade went through unchecked" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    rpm_q other >/dev/null && { fail "other was installed"; return 1; }
+    return 0
+}
+
 # Quiet on success, as rpm's own plugins: a leofs upgrade prints one line
 # per step that changed something, rpm -v adds each change, and a
 # transaction without leofs prints nothing of ours.
@@ -337,6 +385,7 @@ run_case case_upgrade
 run_case case_downgrade_brings_the_data_back
 run_case case_quiet_unless_asked
 run_case case_missing_core_refuses_leofs_only
+run_case case_built_for_another_librpm_refuses
 run_case case_install_beside_refused
 run_case case_two_installed_refused
 run_case case_current_directory_refused
@@ -346,4 +395,5 @@ run_case case_noplugins_fallback
 run_case case_plugin_and_fallback_work_once
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
 run_case case_dnf_installroot
+run_case case_dnf_refuses_unsafe_upgrade
 finish
