@@ -93,6 +93,7 @@ struct node_move {
     size_t count;
     size_t to_move;   /* parts judged PART_MOVE */
     bool note_queued; /* its note is in the step's batch */
+    char *note;       /* the note's text while it is */
     bool note_failed; /* its note could not be written: nothing of it moves */
 };
 
@@ -518,13 +519,41 @@ static void prepare_node(struct node_move *job, struct atomic_batch *notes, bool
             job->to_move++;
     char *text = note_text(job);
     if (job->to_move && !ctx->dry_run && (!text || write_note(job, text, notes) < 0)) {
-        step_note(job->step, LU_LOG_ERROR, "%s: cannot write %s/%s: %s; nothing moved",
+        step_note(job->step, LU_LOG_ERROR, "%s: cannot write %s/%s: %s; nothing of it moved",
                   job->node->dir, lu_display_path(ctx, job->old_node_dir), DATA_MOVE_NOTE,
                   strerror(errno));
         job->note_failed = true;
         *failed = true;
     }
-    free(text);
+    if (job->note_queued)
+        job->note = text;
+    else
+        free(text);
+}
+
+/* After a commit of the notes that failed: the nodes whose note is in
+ * place (the commit put those before the failure, whole and durable) go
+ * on; the others move nothing, and say so. */
+static void notes_failed(struct node_move *jobs, const struct atomic_batch *notes,
+                         int saved_errno, bool *failed)
+{
+    const char *culprit = notes->failed_path ? notes->failed_path : "";
+    for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
+        struct node_move *job = &jobs[i];
+        if (!job->note_queued || note_says(job, job->note))
+            continue;
+        char *path = path_join(job->old_node_dir, DATA_MOVE_NOTE);
+        const char *shown = lu_display_path(job->ctx, path ? path : job->old_node_dir);
+        if (path && strcmp(path, culprit) == 0)
+            step_note(job->step, LU_LOG_ERROR, "%s: cannot write %s: %s; nothing of it moved",
+                      job->node->dir, shown, strerror(saved_errno));
+        else
+            step_note(job->step, LU_LOG_ERROR, "%s: %s was not written, as the note before it "
+                      "failed; nothing of it moved", job->node->dir, shown);
+        free(path);
+        job->note_failed = true;
+        *failed = true;
+    }
 }
 
 /* Move one node's parts, once its note is in place; appends "avs,
@@ -747,19 +776,8 @@ enum lu_status step_data_move(struct lu_context *ctx)
             prepare_node(job, &notes, &failed);
         }
     }
-    if (notes.count && atomic_batch_commit(&notes) < 0) {
-        /* Nothing renamed yet: no node moves (the notes put in place
-         * before the failure say what a re-run will do). */
-        int saved = errno;
-        for (int i = 0; i < LEOFS_NODE_COUNT; i++)
-            if (jobs[i].note_queued) {
-                jobs[i].note_failed = true;
-                failed = true;
-            }
-        step_note(step, LU_LOG_ERROR, "cannot write %s: %s; nothing moved",
-                  lu_display_path(ctx, notes.failed_path ? notes.failed_path : DATA_MOVE_NOTE),
-                  strerror(saved));
-    }
+    if (notes.count && atomic_batch_commit(&notes) < 0)
+        notes_failed(jobs, &notes, errno, &failed);
     atomic_batch_free(&notes);
     for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
         struct node_move *job = &jobs[i];
@@ -774,6 +792,7 @@ enum lu_status step_data_move(struct lu_context *ctx)
             close(jobs[i].new_fd);
         free(jobs[i].old_node_dir);
         free(jobs[i].new_node_dir);
+        free(jobs[i].note);
     }
     free(jobs);
     free(syncs);

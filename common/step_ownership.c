@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ struct ownership {
     struct job *jobs;
     size_t job_count;
     bool show_progress;
+    pthread_t step_thread; /* the one that says progress */
     /* Totals for the summary line. */
     unsigned long long dirs_changed, entries_changed;
     const char *given_to;
@@ -508,13 +510,14 @@ static int by_path(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* From the worker threads too: under the lock of what they share. */
+/* Said by the step's own thread only: the log goes to the package
+ * manager's callbacks (rpmlog), which never see our worker threads. */
 static void progress(void *data, unsigned long long entries, const char *path)
 {
     struct ownership *o = data;
-    parallel_lock();
+    if (!pthread_equal(pthread_self(), o->step_thread))
+        return;
     step_note(o->step, LU_LOG_INFO, "%llu entries checked so far, now in %s", entries, path);
-    parallel_unlock();
 }
 
 /* The dirs walked so far, by device and inode: an open-addressing hash set
@@ -686,7 +689,9 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
         if (t->recursive)
             remember_walk(o, t, real, &st);
         struct job *j = &o->jobs[o->job_count++];
-        *j = (struct job){.target = t, .fd = fd, .shown = strdup(shown), .real = real, .st = st};
+        /* Named again: learning a node's configs used the display buffers. */
+        *j = (struct job){.target = t, .fd = fd, .shown = strdup(lu_display_path(ctx, t->path)),
+                          .real = real, .st = st};
         if (!j->shown) {
             snprintf(j->error, sizeof j->error, "out of memory");
             j->result = -1;
@@ -713,10 +718,18 @@ static void run_job(void *data, size_t index)
         j->result = walk_chown(j->fd, j->shown, a->uid, a->gid, o->default_uid, o->ctx->dry_run,
                                o->show_progress ? progress : NULL, o, stats, j->error,
                                sizeof j->error);
-    } else if (j->st.st_uid != 0 && j->st.st_uid != a->uid && j->st.st_uid != o->default_uid) {
+        return;
+    }
+    /* The dir itself, as it is now: an earlier walk of the batch may have
+     * given it an owner since it was found. */
+    struct stat now;
+    if (fstat(j->fd, &now) < 0) {
+        snprintf(j->error, sizeof j->error, "cannot inspect %s: %s", j->shown, strerror(errno));
+        j->result = -1;
+    } else if (now.st_uid != 0 && now.st_uid != a->uid && now.st_uid != o->default_uid) {
         stats->foreign = 1;
         snprintf(stats->first_foreign, sizeof stats->first_foreign, "%s", j->shown);
-    } else if (j->st.st_uid != a->uid || j->st.st_gid != a->gid) {
+    } else if (now.st_uid != a->uid || now.st_gid != a->gid) {
         stats->changed = 1;
         if (!o->ctx->dry_run && fchown(j->fd, a->uid, a->gid) < 0) {
             snprintf(j->error, sizeof j->error, "cannot change the owner of %s: %s", j->shown,
@@ -757,36 +770,25 @@ static void report_job(struct ownership *o, struct job *j)
     }
 }
 
-/* Paths in the order of their components ('/' below every other byte), so
- * that a dir's subdirs come right after it. */
-static int by_components(const void *a, const void *b)
+/* May the batch's targets be done at the same time? Only when every two
+ * on one filesystem belong to the same runner: then which walk reaches an
+ * entry first (a tree inside another, a bind mount of the same filesystem)
+ * never changes its owner, and one after the other decides as before.
+ * WALKS: the recursive ones. At most BATCH_JOBS squared comparisons. */
+static bool one_runner_per_filesystem(const struct ownership *o, size_t *walks)
 {
-    const struct job *x = *(const struct job *const *)a, *y = *(const struct job *const *)b;
-    const unsigned char *p = (const unsigned char *)x->real, *q = (const unsigned char *)y->real;
-    for (; *p && *p == *q; p++, q++)
-        continue;
-    int cp = *p == '/' ? 1 : *p, cq = *q == '/' ? 1 : *q;
-    return cp - cq;
-}
-
-/* May the batch's walks run at the same time? Not when one tree holds
- * another on the same filesystem: then the order found decides the owner,
- * as one after the other. */
-static bool walks_apart(struct ownership *o, size_t *walks)
-{
-    struct job *sorted[BATCH_JOBS];
-    size_t n = 0;
-    for (size_t i = 0; i < o->job_count; i++)
-        if (o->jobs[i].target->recursive && o->jobs[i].result == 0)
-            sorted[n++] = &o->jobs[i];
-    *walks = n;
-    qsort(sorted, n, sizeof *sorted, by_components);
-    for (size_t i = 1; i < n; i++) {
-        const char *outer = sorted[i - 1]->real, *inner = sorted[i]->real;
-        size_t len = strlen(outer);
-        if (sorted[i - 1]->st.st_dev == sorted[i]->st.st_dev && strncmp(outer, inner, len) == 0 &&
-            (inner[len] == '/' || len == 1))
-            return false;
+    *walks = 0;
+    for (size_t i = 0; i < o->job_count; i++) {
+        const struct job *x = &o->jobs[i];
+        if (x->result < 0)
+            continue;
+        *walks += x->target->recursive;
+        for (size_t k = 0; k < i; k++) {
+            const struct job *y = &o->jobs[k];
+            if (y->result == 0 && y->st.st_dev == x->st.st_dev &&
+                y->target->node->runner.uid != x->target->node->runner.uid)
+                return false;
+        }
     }
     return true;
 }
@@ -798,7 +800,7 @@ static void run_batch(struct ownership *o)
     if (!o->job_count)
         return;
     size_t walks;
-    unsigned threads = walks_apart(o, &walks) && walks > 1 ? parallel_cpus() : 1;
+    unsigned threads = one_runner_per_filesystem(o, &walks) && walks > 1 ? parallel_cpus() : 1;
     threads = parallel_run(o->job_count, threads, run_job, o);
     if (threads > 1)
         step_note(o->step, LU_LOG_DETAIL, "%zu trees walked on %u threads", walks, threads);
@@ -836,7 +838,7 @@ enum lu_status step_ownership(struct lu_context *ctx)
                            "the runner user", version);
 
     struct ownership o = {.ctx = ctx, .step = step, .default_uid = (uid_t)-1,
-                          .show_progress = ctx->request->progress};
+                          .show_progress = ctx->request->progress, .step_thread = pthread_self()};
     gid_t default_gid;
     if (accounts_find_user(ctx->root_fd, LEOFS_DEFAULT_USER, &o.default_uid, &default_gid) < 0)
         o.default_uid = (uid_t)-1;

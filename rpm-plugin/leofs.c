@@ -60,12 +60,18 @@ static struct loaded_library libraries[] = {{.soname = LIBRPM_SONAME},
 enum { LIBRPM, LIBRPMIO };
 static void *librpm_handle; /* from dlopen(RTLD_NOLOAD), when it was needed */
 
-/* The address of librpm's function NAME, from LIBRARY's symbol table, or
- * through librpm_handle when take_rpm needed one. */
+/* The address of librpm's function NAME, from LIBRARY's symbol table;
+ * else through dlopen(RTLD_NOLOAD) of librpm and dlsym, whose handle's
+ * scope holds librpmio too (a library without a GNU hash table, a symbol
+ * the table reader does not take). NULL when rpm has none. */
 static void *rpm_function(int library, const char *name)
 {
-    return librpm_handle ? dlsym(librpm_handle, name)
-                         : loaded_library_function(&libraries[library], name);
+    void *function = librpm_handle ? NULL : loaded_library_function(&libraries[library], name);
+    if (!function && !librpm_handle)
+        librpm_handle = dlopen(LIBRPM_SONAME, RTLD_NOW | RTLD_NOLOAD);
+    if (!function && librpm_handle)
+        function = dlsym(librpm_handle, name);
+    return function;
 }
 
 /* Take FUNCTION of LIBRARY into rpm.FIELD unless it is there: false if
@@ -75,32 +81,25 @@ static void *rpm_function(int library, const char *name)
     (rpm.field || (rpm.field = (__typeof__(&function))rpm_function(library, #function)))
 #define TAKE_OR_RETURN(field, library, function)                                       \
     if (!TAKE(field, library, function))                                               \
-        return #function;
+        return librpm_handle ? #function : LIBRPM_SONAME; /* what is missing */
 
-/* What every transaction calls; NULL, or what is missing. */
-static const char *take_everyday_functions(void)
+/* The librpm functions every transaction calls, from LIBRPM_SONAME and
+ * LIBRPMIO_SONAME as the process loaded them, read from their symbol
+ * tables (loaded_library.h), which costs a few hundred instructions.
+ * dlopen(RTLD_NOLOAD) of librpm and dlsym cost a hundred times that (the
+ * walk of librpm's dependencies, about 1,000 a symbol), so they only do
+ * what the tables cannot (rpm_function). rpmMacroIsDefined is only a
+ * shortcut: an rpm of the same soname without it (4.16 runs what 4.17 and
+ * 4.18 build) expands the macros instead. NULL, or what is missing. */
+static const char *take_rpm(void)
 {
+    loaded_libraries_find(libraries, 2);
 #ifdef HAVE_RPM_MACRO_IS_DEFINED
-    TAKE_OR_RETURN(macro_is_defined, LIBRPMIO, rpmMacroIsDefined)
+    (void)TAKE(macro_is_defined, LIBRPMIO, rpmMacroIsDefined);
 #endif
     TAKE_OR_RETURN(element, LIBRPM, rpmtsElement)
     TAKE_OR_RETURN(element_name, LIBRPM, rpmteN)
     return NULL;
-}
-
-/* The librpm functions from LIBRPM_SONAME and LIBRPMIO_SONAME as the
- * process loaded them, read from their symbol tables (loaded_library.h),
- * which costs a few hundred instructions. dlopen(RTLD_NOLOAD) of librpm
- * and dlsym cost a hundred times that (the walk of librpm's dependencies,
- * about 1,000 a symbol), so they only do what the tables cannot (an
- * object without a GNU hash table); the handle's scope holds librpmio
- * too. NULL, or what is missing. */
-static const char *take_rpm(void)
-{
-    if (loaded_libraries_find(libraries, 2) == 2 && !take_everyday_functions())
-        return NULL;
-    librpm_handle = dlopen(LIBRPM_SONAME, RTLD_NOW | RTLD_NOLOAD);
-    return librpm_handle ? take_everyday_functions() : LIBRPM_SONAME;
 }
 
 /* Without librpm's rpmlog: rpm prints its own line after this one. */
@@ -160,7 +159,8 @@ static rpmRC read_macros(void)
     /* Neither macro defined, as macros.leofs leaves them: the defaults,
      * without the macro engine's expansion (rpm loads this plugin into
      * every transaction, so its instructions count). */
-    if (!rpm.macro_is_defined(NULL, DISABLED_MACRO) && !rpm.macro_is_defined(NULL, PACKAGES_MACRO)) {
+    if (rpm.macro_is_defined && !rpm.macro_is_defined(NULL, DISABLED_MACRO) &&
+        !rpm.macro_is_defined(NULL, PACKAGES_MACRO)) {
         package_names = default_names;
         return RPMRC_OK;
     }

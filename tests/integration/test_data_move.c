@@ -107,23 +107,36 @@ static void remove_tree(const char *path)
     cr_assert(result.exited && result.exit_status == 0);
 }
 
-/* The notes of all nodes are made durable together before any rename:
- * when one cannot be written, no node's data moves, and a re-run once it
- * can moves everything. */
-Test(data_move, a_note_that_cannot_be_written_moves_nothing, .init = upgrade_root,
+/* The notes of all nodes are made durable together before any rename.
+ * When one cannot be written, the nodes whose note is in place move, the
+ * others move nothing and say so (no note claims a move that did not
+ * happen), and a re-run once it can be written moves the rest. */
+Test(data_move, a_note_that_cannot_be_written_moves_nothing_of_its_node, .init = upgrade_root,
      .fini = teardown)
 {
     fixture_write(OLD "/leo_storage/DATA-MOVED/in-the-way", "a dir, not a note", 0644);
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_FAILED, "%s", fixture_log());
     cr_assert_eq(step->status, LU_STATUS_FAILED, "%s", step->message);
-    cr_assert(fixture_log_has("cannot write ") && fixture_log_has("nothing moved"), "%s",
+    cr_assert(fixture_log_has("leo_storage: cannot write ") &&
+              fixture_log_has("DATA-MOVED: Is a directory; nothing of it moved"), "%s",
               fixture_log());
-    assert_data_in("1.3.7", "1.3.8");
+    cr_assert(fixture_exists(OLD "/leo_storage/avs/object/0.avs"));
+    cr_assert_not(fixture_exists(NEW "/leo_storage/avs/object/0.avs"));
+    for (const char *const *node = (const char *const[]){"leo_manager_0", "leo_manager_1",
+                                                         "leo_gateway", NULL};
+         *node; node++) {
+        char note[128], queue[128];
+        snprintf(note, sizeof note, OLD "/%s/DATA-MOVED", *node);
+        snprintf(queue, sizeof queue, NEW "/%s/work/queue/1/message0", *node);
+        /* A node moved exactly when its note is there. */
+        cr_assert_eq(fixture_exists(note), fixture_exists(queue), "%s: note %d, data %d\n%s",
+                     *node, fixture_exists(note), fixture_exists(queue), fixture_log());
+    }
     remove_tree(OLD "/leo_storage/DATA-MOVED");
     cr_assert_eq(run("1.3.7", "1.3.8", false), LU_OUTCOME_OK, "%s", fixture_log());
-    cr_assert_eq(step->status, LU_STATUS_CHANGED, "%s", step->message);
     assert_data_in("1.3.8", "1.3.7");
     assert_contains(OLD "/leo_gateway/DATA-MOVED", "cache -> ");
+    assert_contains(OLD "/leo_storage/DATA-MOVED", "avs -> ");
 }
 
 Test(data_move, upgrade_moves_the_data_and_the_old_dir_can_go, .init = upgrade_root,

@@ -224,6 +224,24 @@ Test(ownership, nested_trees_of_two_runners_are_walked_in_order)
     assert_owner(V "/leo_gateway/cache/data/0", 1000);
 }
 
+/* A node's etc dir inside another runner's tree: judged as it is after
+ * that tree's walk (alice's by then: another user's, left alone), not as
+ * it was when the targets were found (root's). */
+Test(ownership, a_dir_inside_another_runners_tree_is_judged_as_it_is_then)
+{
+    fixture_write(V "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=alice\n", 0644);
+    fixture_write(V "/leo_gateway/etc/leo_gateway.conf",
+                  "cache.cache_disc_dir_data = " V "/leo_storage\n", 0644);
+    run(false);
+    cr_assert_eq(step->status, LU_STATUS_WARNING, "%s\n%s", step->message, fixture_log());
+    assert_owner(V "/leo_storage/avs/object/0.avs", 1000);
+    assert_owner(V "/leo_storage/etc", 1000);
+    cr_assert(fixture_log_has(V "/leo_storage/etc: left 1 entries of other users alone"), "%s",
+              fixture_log());
+    cr_assert_not(fixture_log_has(V "/leo_storage/etc: 1 of 1 entries owned by leofs"), "%s",
+                  fixture_log());
+}
+
 Test(ownership, runner_user_per_node)
 {
     fixture_write(V "/leo_gateway/etc/leo_gateway.environment", "RUNNER_USER=alice\n", 0644);
