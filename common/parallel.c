@@ -8,8 +8,6 @@
 #include <signal.h>
 #include <stdbool.h>
 
-static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
-
 struct pool {
     pthread_mutex_t lock;
     size_t next, count;
@@ -25,16 +23,6 @@ unsigned parallel_cpus(void)
         return 1;
     int n = CPU_COUNT(&set);
     return n > 0 ? (unsigned)n : 1;
-}
-
-void parallel_lock(void)
-{
-    pthread_mutex_lock(&shared_lock);
-}
-
-void parallel_unlock(void)
-{
-    pthread_mutex_unlock(&shared_lock);
 }
 
 static bool take(struct pool *p, size_t *index)

@@ -25,8 +25,4 @@ unsigned parallel_cpus(void);
  * Returns the number of threads that ran jobs. */
 unsigned parallel_run(size_t count, unsigned threads, parallel_job_fn *job, void *data);
 
-/* One lock for what jobs share (the report, progress lines). */
-void parallel_lock(void);
-void parallel_unlock(void);
-
 #endif

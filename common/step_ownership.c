@@ -84,7 +84,6 @@ struct job {
     const struct target *target;
     int fd;          /* the target's dir, open */
     char *shown;     /* its path in messages */
-    char *real;      /* where it really is, inside the root */
     struct stat st;
     struct chown_stats stats;
     char error[1024];
@@ -691,12 +690,13 @@ static void fix_target(struct ownership *o, const struct target *t, struct walke
         struct job *j = &o->jobs[o->job_count++];
         /* Named again: learning a node's configs used the display buffers. */
         *j = (struct job){.target = t, .fd = fd, .shown = strdup(lu_display_path(ctx, t->path)),
-                          .real = real, .st = st};
+                          .st = st};
         if (!j->shown) {
             snprintf(j->error, sizeof j->error, "out of memory");
             j->result = -1;
         }
-        return; /* the job holds the fd and REAL until its batch is done */
+        free(real);
+        return; /* the job holds the fd until its batch is done */
     }
     free(real);
     close(fd);
@@ -809,7 +809,6 @@ static void run_batch(struct ownership *o)
         report_job(o, j);
         close(j->fd);
         free(j->shown);
-        free(j->real);
     }
     o->job_count = 0;
 }
