@@ -38,7 +38,10 @@ build_packages() {
     # The libraries each packaged leofs-upgrade needs.
     for variant in 0 1; do
         mkdir -p "$work/hooks/files-$variant"
-        (cd "$work/hooks/files-$variant" && rpm2cpio "$work/hooks/plugin-$variant.rpm" | cpio -idm --quiet)
+        # (Through a file: see rpm_package_test.sh.)
+        rpm2cpio "$work/hooks/plugin-$variant.rpm" >"$work/hooks/plugin-$variant.cpio" &&
+            (cd "$work/hooks/files-$variant" && cpio -idm --quiet <"$work/hooks/plugin-$variant.cpio") ||
+            { echo "rpm2cpio | cpio could not unpack plugin-$variant.rpm" >&2; exit 1; }
         ldd "$work/hooks/files-$variant/usr/sbin/leofs-upgrade" |
             awk '/=>/ {print $3} /^[ \t]*\// {print $1}' >"$work/hooks/libs-$variant"
     done
