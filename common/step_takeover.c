@@ -17,7 +17,9 @@
  * only the data paths are carried over. A copy saved before the package
  * manager unpacked (config_save.h: dpkg deletes LeoFS's official .debs'
  * unmarked config files) is preferred to all of these, and removed once
- * the takeover from that version succeeded.
+ * the takeover from that version succeeded. A reinstall (the save is of
+ * the version installed now) puts the saved files back instead
+ * (restore_node).
  *
  * Nothing is lost: the new shipped file is kept as <name>.leofs-dist
  * before the merged file replaces it atomically with the same owner and
@@ -498,6 +500,134 @@ done:
     return outcome;
 }
 
+/* One file of a reinstalled node: the saved copy back in place of the
+ * shipped one the package manager put there. A file written after the
+ * save (its mtime not older than the saved copy's; unpacked files keep
+ * the archive's older times) is someone's and stays, as does a conffile
+ * dpkg replaced with the operator's consent. The shipped copy is
+ * kept as NAME.leofs-dist, which also keeps the restored file from passing
+ * for root's own choice (docs/SECURITY.md), when the saved copy was not
+ * root's alone or an earlier takeover had left one; a copy of root's own
+ * file comes back as root's choice, as it was. */
+static int restore_file(struct node_job *job, struct node_file *file, bool *left)
+{
+    file->new_path = path_join(job->new_etc, file->name);
+    if (read_side(job, job->new_etc_fd, job->new_etc, file->name, "", &file->now) < 0 ||
+        read_side(job, job->new_etc_fd, job->new_etc, file->name, DIST_SUFFIX, &file->dist) < 0)
+        return -1;
+    bool trusted = false;
+    for (size_t i = 0; i < 2 && !file->old.present; i++) {
+        if (read_side(job, job->saved_fd, job->saved_dir, file->name,
+                      i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
+            return -1;
+        trusted = file->old.present && i == 0;
+    }
+    if (!file->now.present || !file->old.present ||
+        (file->now.length == file->old.length &&
+         memcmp(file->now.text, file->old.text, file->old.length) == 0))
+        return 0;
+    /* A conffile the operator let dpkg replace (its prompt, --force-confnew):
+     * the saved content is in .dpkg-old, and the package's file stays. */
+    struct side replaced;
+    if (read_side(job, job->new_etc_fd, job->new_etc, file->name, ".dpkg-old", &replaced) < 0)
+        return -1;
+    bool chosen = replaced.present && replaced.length == file->old.length &&
+                  memcmp(replaced.text, file->old.text, file->old.length) == 0;
+    side_free(&replaced);
+    if (chosen) {
+        step_note(job->step, LU_LOG_DETAIL, "%s: %s is the package's, as chosen when dpkg asked "
+                  "(the saved copy is its .dpkg-old)", job->node->dir, file->name);
+        return 0;
+    }
+    const struct timespec *now = &file->now.st.st_mtim, *saved = &file->old.st.st_mtim;
+    if (now->tv_sec > saved->tv_sec ||
+        (now->tv_sec == saved->tv_sec && now->tv_nsec >= saved->tv_nsec)) {
+        step_note(job->step, LU_LOG_WARNING, "%s: %s left alone: it was written after LeoFS %s's "
+                  "configuration was saved for the reinstall; compare it by hand with %s/%s%s, "
+                  "then remove that copy",
+                  job->node->dir, file->name, job->new_version,
+                  lu_display_path(job->ctx, job->saved_dir), file->name, file->old.suffix);
+        *left = true;
+        return 0;
+    }
+    bool keep_dist = !trusted || file->dist.present;
+    bool dist_same = file->dist.present && file->dist.length == file->now.length &&
+                     memcmp(file->dist.text, file->now.text, file->now.length) == 0;
+    step_change(job->step, "%s: the copy saved before the reinstall put back%s", file->new_path,
+                keep_dist ? ", the shipped file kept as " DIST_SUFFIX : "");
+    if (job->ctx->dry_run)
+        return 1;
+    char dist_name[128];
+    snprintf(dist_name, sizeof dist_name, "%s" DIST_SUFFIX, file->name);
+    char *dist_path = path_join(job->new_etc, dist_name);
+    int r = 0;
+    if (keep_dist && !dist_same)
+        r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, dist_name, dist_path,
+                               file->now.text, file->now.length, &file->now.st, file->dist.present);
+    if (r == 0)
+        r = atomic_batch_write(job->ctx, job->batch, 1, job->new_etc_fd, file->name,
+                               file->new_path, file->old.text, file->old.length, &file->now.st,
+                               true);
+    if (r < 0)
+        snprintf(job->error, sizeof job->error, "cannot write %s: %s",
+                 lu_display_path(job->ctx, file->new_path), strerror(errno));
+    free(dist_path);
+    return r < 0 ? -1 : 1;
+}
+
+/* Put back a reinstalled node's saved files (choose_old); append its
+ * summary to SUMMARY. */
+static enum node_outcome restore_node(struct lu_context *ctx, struct lu_step *step,
+                                      const struct lu_node *node, const char *version,
+                                      struct atomic_batch *batch, FILE *summary)
+{
+    struct node_job job = {
+        .ctx = ctx, .step = step, .node = node, .old_version = version, .batch = batch,
+        .new_version = version, .old_etc_fd = -1, .new_etc_fd = -1, .saved_fd = -1,
+    };
+    job.saved_fd = config_save_open_node(ctx->root_fd, version, node->dir);
+    if (!node->present || job.saved_fd < 0 ||
+        asprintf(&job.saved_dir, CONFIG_SAVE_HOME "/%s/%s", version, node->dir) < 0) {
+        job.saved_dir = NULL;
+        job_free(&job);
+        return NODE_ABSENT;
+    }
+    enum node_outcome outcome = NODE_SAME;
+    job.new_etc = path_join(node->node_dir, "etc");
+    job.new_etc_fd = root_open(ctx->root_fd, job.new_etc, O_RDONLY | O_DIRECTORY, 0, 0);
+    if (job.new_etc_fd < 0) {
+        snprintf(job.error, sizeof job.error, "cannot open %s: %s",
+                 lu_display_path(ctx, job.new_etc),
+                 errno == ELOOP ? "it is a symlink not owned by root" : strerror(errno));
+        outcome = NODE_FAILED;
+    }
+    snprintf(job.files[0].name, sizeof job.files[0].name, "leo_%s.conf", node->type);
+    snprintf(job.files[1].name, sizeof job.files[1].name, "leo_%s.environment", node->type);
+    const char *put_back[2] = {NULL, NULL};
+    bool left = false;
+    for (int i = 0; i < 2 && outcome != NODE_FAILED; i++) {
+        int r = restore_file(&job, &job.files[i], &left);
+        if (r < 0)
+            outcome = NODE_FAILED;
+        else if (r > 0)
+            put_back[i] = job.files[i].name, outcome = NODE_WRITTEN;
+    }
+    if (outcome == NODE_FAILED) {
+        step_note(step, LU_LOG_ERROR, "%s: %s", node->dir, job.error);
+        fprintf(summary, "%s: %s, re-run; ", node->dir, job.error);
+    } else if (put_back[0] || put_back[1]) {
+        fprintf(summary, "%s: %s%s%s put back as saved; ", node->dir,
+                put_back[0] ? put_back[0] : "", put_back[0] && put_back[1] ? " and " : "",
+                put_back[1] ? put_back[1] : "");
+    }
+    if (left && outcome != NODE_FAILED) {
+        fprintf(summary, "%s: left alone (written after the save); ", node->dir);
+        outcome = NODE_LEFT;
+    }
+    job_free(&job);
+    return outcome;
+}
+
 static bool listed(char **list, int count, const char *version)
 {
     for (int i = 0; i < count; i++)
@@ -539,8 +669,13 @@ void takeover_release_save(struct lu_context *ctx)
  * replaced, also for a downgrade); else the one the last pre phase saw
  * installed (dpkg's trigger: config_save_replaced, older or newer); else
  * the newest older one, counting versions whose dir is gone
- * but whose save (config_save.h) is left. */
-static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
+ * but whose save (config_save.h) is left. *REINSTALLED: that pre phase
+ * saw the same version installed and saved it (a reinstall, which puts
+ * back the shipped copy of every file dpkg has not marked as a conffile):
+ * restore_node then puts the saved files back. A version the request
+ * names never is (rpm makes no save; one left from an earlier run is
+ * not this run's). */
+static char *choose_old(struct lu_context *ctx, bool *reinstalled, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
     char *wanted = config_save_replaced_version(ctx);
@@ -560,6 +695,9 @@ static char *choose_old(struct lu_context *ctx, char *why, size_t why_size)
         if (!listed(versions, count, wanted) && !listed(saved, saved_count, wanted))
             snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
                      wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
+        else if (strcmp(wanted, new_version) == 0 && !ctx->request->old_version &&
+                 listed(saved, saved_count, wanted))
+            old = strdup(wanted), *reinstalled = true;
         else if (strcmp(wanted, new_version) == 0)
             snprintf(why, why_size, "LeoFS %s replaced itself: nothing to take over", wanted);
         else
@@ -590,7 +728,8 @@ enum lu_status step_takeover(struct lu_context *ctx)
     if (!ctx->layout.version)
         return step_finish(step, LU_STATUS_SKIPPED, "no LeoFS version is installed");
     char why[512];
-    char *old = choose_old(ctx, why, sizeof why);
+    bool reinstalled = false;
+    char *old = choose_old(ctx, &reinstalled, why, sizeof why);
     if (!old)
         return step_finish(step, LU_STATUS_SKIPPED, "%s", why);
     char *old_dir = path_join(LEOFS_HOME, old);
@@ -608,7 +747,10 @@ enum lu_status step_takeover(struct lu_context *ctx)
     struct atomic_batch batch;
     atomic_batch_init(&batch);
     for (int i = 0; i < LEOFS_NODE_COUNT; i++) {
-        switch (take_over_node(ctx, step, &ctx->layout.nodes[i], old, old_dir, &batch, summary)) {
+        switch (reinstalled
+                    ? restore_node(ctx, step, &ctx->layout.nodes[i], old, &batch, summary)
+                    : take_over_node(ctx, step, &ctx->layout.nodes[i], old, old_dir, &batch,
+                                     summary)) {
         case NODE_ABSENT: break;
         case NODE_SAME: seen++; break;
         case NODE_WRITTEN: seen++; break;
@@ -642,15 +784,23 @@ enum lu_status step_takeover(struct lu_context *ctx)
     if (length >= 2)
         text[length - 2] = '\0'; /* the last "; " */
     enum lu_status status;
+    char from[300];
+    if (reinstalled)
+        snprintf(from, sizeof from, "LeoFS %s reinstalled", old);
+    else
+        snprintf(from, sizeof from, "from %s to %s", old, ctx->layout.version);
     if (seen == 0)
-        status = step_finish(step, LU_STATUS_SKIPPED, "from %s to %s: no node is in both versions",
-                             old, ctx->layout.version);
+        status = step_finish(step, LU_STATUS_SKIPPED, "%s: %s", from,
+                             reinstalled ? "no node's configuration was saved"
+                                         : "no node is in both versions");
     else
         status = step_finish(step, failed ? LU_STATUS_FAILED
                                    : left ? LU_STATUS_WARNING
                                           : LU_STATUS_UNCHANGED,
-                             "from %s to %s: %s%s", old, ctx->layout.version,
-                             text && *text ? text : "nothing to take over",
+                             "%s: %s%s", from,
+                             text && *text ? text
+                             : reinstalled ? "every saved file is as it was"
+                                           : "nothing to take over",
                              failed ? " (fix the file named and re-run: leofs-upgrade takeover)"
                                     : "");
     free(text);

@@ -5,8 +5,9 @@
  * from the parent dpkg's command line (-R directories too), their control
  * fields, and when one is a LeoFS package runs the pre phase for real
  * (a refusal makes dpkg stop before it changes anything; a stale epmd is
- * stopped) and saves the old version's node configuration, which dpkg
- * would delete with the old package's files. Runs without LeoFS cost
+ * stopped) and saves the installed version's node configuration, which
+ * dpkg would delete with the old package's files (or, reinstalling that
+ * version, overwrite with the shipped copies). Runs without LeoFS cost
  * reading the archives' control fields; other actions (removal,
  * configure...) return at once. When it cannot tell what the run
  * installs (no /proc), it blocks nothing: it says so and saves the
@@ -120,16 +121,15 @@ static bool version_dir_there(struct hook *hook, const struct lu_package *p)
     return there;
 }
 
-/* Save the node configuration of each LeoFS version on disk in PACKAGES
- * but NEW_VERSION. */
-static int save_old_configs(struct hook *hook, const struct lu_package_list *packages,
-                            const char *new_version)
+/* Save the node configuration of each LeoFS version on disk in PACKAGES,
+ * the one being reinstalled too: dpkg puts back the shipped copy of every
+ * file that is no conffile, and the post phase puts the saved one back. */
+static int save_old_configs(struct hook *hook, const struct lu_package_list *packages)
 {
     int status = LU_OUTCOME_OK;
     for (size_t i = 0; i < packages->count && status == LU_OUTCOME_OK; i++) {
         const struct lu_package *p = &packages->items[i];
-        if (p->state == LU_PACKAGE_ADDED || !*p->version ||
-            (new_version && strcmp(p->version, new_version) == 0) || !version_dir_there(hook, p))
+        if (p->state == LU_PACKAGE_ADDED || !*p->version || !version_dir_there(hook, p))
             continue;
         struct lu_request request = hook_request(hook);
         status = lu_run_save(&request, p->version, NULL);
@@ -212,7 +212,7 @@ static int run_for(struct hook *hook, const struct archives *found)
                  first->package, first->version, lu_outcome_name(status),
                  hook_root_option(hook, root, sizeof root), upstream);
     } else {
-        status = save_old_configs(hook, &packages, upstream);
+        status = save_old_configs(hook, &packages);
     }
     lu_package_list_free(&packages);
     return status;

@@ -56,8 +56,9 @@ int hook_preinst(struct hook *hook, int argc, char **argv)
     }
 
     status = hook_run_pre(hook, &packages, old_upstream, new_upstream, false);
-    if (status == LU_OUTCOME_OK && *old_upstream && strcmp(old_upstream, new_upstream) != 0) {
-        /* dpkg deletes the old package's config files that are no conffiles. */
+    if (status == LU_OUTCOME_OK && *old_upstream) {
+        /* dpkg deletes the old package's config files that are no conffiles,
+         * or, reinstalling the same version, puts their shipped copies back. */
         struct lu_request request = hook_request(hook);
         status = lu_run_save(&request, old_upstream, NULL);
     }

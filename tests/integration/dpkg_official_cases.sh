@@ -157,6 +157,34 @@ ocase_edited_config_and_data_path_kept() {
         fail "our package is left with its trigger pending" || return
 }
 
+# dpkg -i of the installed version (a repair, or apt install --reinstall):
+# dpkg puts back the shipped copy of every file that is no conffile, so
+# the edited config is saved first and put back by the trigger; the
+# shipped one stays beside it. Again: nothing to do, nothing said.
+ocase_reinstall_keeps_the_edited_config() {
+    with_official_137 || return
+    operator_edits_137
+    local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
+    odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7 again: $(tail -5 "$work/out")" || return
+    said "config-save: saved" || return
+    said "put back" || return
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edited log level is lost: $(grep log_level "$conf")" || return
+    grep -q '^obj_containers.path = \[/srv/leofs/avs\]$' "$conf" || fail "data path: $(grep obj_ "$conf")" || return
+    grep -q '^log.log_level = 1$' "$conf.leofs-dist" || fail "the shipped file is not kept beside it" || return
+    grep -q '^log.log_level = 2$' "$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.d/10-mine.conf" ||
+        fail "the drop-in changed" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.7 ]] || fail "the save was not removed" || return
+    [[ $(status_of_leofs) == "1.3.7-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+    [[ $(owner /srv/leofs/avs/object/0.avs) == 990:990 ]] || fail "the custom data is not leofs's" || return
+    odpkg -i "$(odeb 1.3.7)" || fail "dpkg -i 1.3.7 a third time: $(tail -5 "$work/out")" || return
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edit is lost on the second reinstall" || return
+    if grep -q 'WARNING\|warning' "$work/out"; then fail "warnings: $(grep -i warning "$work/out" | head -3)"; return 1; fi
+    # Then the upgrade still takes the edit over into 1.3.8.
+    odpkg -i "$(odeb 1.3.8)" || fail "dpkg -i 1.3.8: $(tail -5 "$work/out")" || return
+    grep -q '^log.log_level = 3$' "$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf" ||
+        fail "the edit did not reach 1.3.8" || return
+}
+
 # The data in the node dirs (./avs, ./work/queue) follows the version,
 # though dpkg deleted 1.3.7's configs (taken over from the save): 1.3.8's
 # config stays relative and 1.3.7's dir may go; a downgrade brings it back.
@@ -345,11 +373,24 @@ ocase_apt_edited_config_kept_and_epmd_stopped() {
     [[ $(status_of_leofs) == "1.3.8-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
 }
 
+ocase_apt_reinstall_keeps_the_edited_config() {
+    with_official_137 || return
+    operator_edits_137
+    cp "$(odeb 1.3.7)" "$work/debs/leofs_1.3.7-1_all.deb"
+    oapt install --reinstall ./leofs_1.3.7-1_all.deb || fail "apt-get install --reinstall: $(tail -5 "$work/out")" || return
+    grep -q 'Unpacking leofs (1.3.7-1) over (1.3.7-1)' "$work/out" || fail "apt did not reinstall: $(tail -5 "$work/out")" || return
+    said "put back" || return
+    local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edited log level is lost: $(grep log_level "$conf")" || return
+    [[ $(status_of_leofs) == "1.3.7-1 install ok installed" ]] || fail "status: $(status_of_leofs)" || return
+}
+
 run_official_cases() {
     build_official_debs
     for dpkg_mode in chroot chrootless; do
         run_case_as "$dpkg_mode" ocase_edited_config_and_data_path_kept
         run_case_as "$dpkg_mode" ocase_data_in_the_node_dir_follows
+        run_case_as "$dpkg_mode" ocase_reinstall_keeps_the_edited_config
         run_case_as "$dpkg_mode" ocase_registered_node_refuses
         run_case_as "$dpkg_mode" ocase_current_directory_refuses
         run_case_as "$dpkg_mode" ocase_stale_epmd_stopped
@@ -359,6 +400,7 @@ run_official_cases() {
     done
     # apt drives dpkg --root from the host: dpkg chroots for the scripts.
     dpkg_mode=chroot run_case_as chroot ocase_apt_edited_config_kept_and_epmd_stopped
+    dpkg_mode=chroot run_case_as chroot ocase_apt_reinstall_keeps_the_edited_config
     # Only dpkg running inside the root can lack /proc (hooks of dpkg --root run on the host).
     dpkg_mode=chrootless run_case_as chrootless ocase_no_proc_fails_safe
     run_case_as "--root --force-script-chrootless" case_pre_invoke_with_root_aware_packages

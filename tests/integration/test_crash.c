@@ -127,6 +127,10 @@ Test(crash, killed_at_every_fault_point_then_rerun_ends_like_an_uninterrupted_ru
             char detail[3000] = "";
             if (result.exited || result.signal != SIGKILL) {
                 problem = "the fault point did not kill it";
+                snprintf(detail, sizeof detail, "%s %d, %d stops; stderr: %.2000s",
+                         result.exited ? "exited with" : "ended by signal",
+                         result.exited ? result.exit_status : result.signal, result.stops,
+                         result.err);
             } else {
                 post(NULL, &result);
                 char *got = tree_snapshot(fixture_path(""), SCENARIO_VOLATILE);

@@ -4,10 +4,12 @@
  * hard links and huge files (nothing saved), what someone other than root
  * could have written marked as such, taken over after the old
  * files and even the old version dir are gone, removed once taken over;
- * all of it without /proc, as in dpkg's chroot. */
+ * all of it without /proc, as in dpkg's chroot; and, for a reinstall,
+ * the saved files put back over the shipped copies dpkg unpacked. */
 #include "fixture.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,4 +159,146 @@ Test(config_save, a_save_dir_not_roots_is_refused, .fini = fixture_cleanup)
     fixture_chown("/var/lib/leofs-upgrade-hooks/saved", FIXTURE_OTHER_UID, FIXTURE_OTHER_UID);
     cr_assert_eq(save("1.3.7"), LU_OUTCOME_FAILED);
     cr_assert(fixture_log_has("not root's alone"), "%s", fixture_log());
+}
+
+/* A reinstall of 1.3.7 (dpkg -i of the installed version, apt install
+ * --reinstall): dpkg puts back the shipped copy of every file that is no
+ * conffile, keeping the archive's older mtime; the pre-invoke hook saved
+ * 1.3.7 first. */
+#define GATEWAY_CONF OLD "/leo_gateway/etc/leo_gateway.conf"
+
+static char *shipped_storage, *shipped_gateway;
+
+static void edited_137_saved(void)
+{
+    edited_137();
+    shipped_gateway = fixture_read(GATEWAY_CONF);
+    char *edited = malloc(strlen(shipped_gateway) + 64);
+    sprintf(edited, "%s## the operator's\nlog.log_level = 0\n", shipped_gateway);
+    fixture_write(GATEWAY_CONF, edited, 0644);
+    free(edited);
+    shipped_storage = fixture_read(OLD_CONF);
+    char *at = strstr(shipped_storage, "log.log_level = 3");
+    cr_assert(at);
+    at[16] = '1';
+    fixture_hide_proc();
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+}
+
+/* FILE as dpkg unpacks it: a new inode, the content shipped, a 2020 mtime. */
+static void unpacked(const char *path, const char *content)
+{
+    char temp[4200];
+    snprintf(temp, sizeof temp, "%s.dpkg-new", path);
+    fixture_write(temp, content, 0644);
+    struct timespec times[2] = {{1577836800, 0}, {1577836800, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, fixture_path(temp), times, AT_SYMLINK_NOFOLLOW), 0);
+    cr_assert_eq(rename(fixture_path(temp), fixture_path(path)), 0);
+}
+
+static void dpkg_reinstalls_137(void)
+{
+    unpacked(OLD_CONF, shipped_storage);
+    unpacked(GATEWAY_CONF, shipped_gateway);
+}
+
+static void free_shipped(void)
+{
+    free(shipped_storage);
+    free(shipped_gateway);
+    shipped_storage = shipped_gateway = NULL;
+    fixture_cleanup();
+}
+
+Test(config_save, a_reinstall_puts_the_saved_files_back, .fini = free_shipped)
+{
+    edited_137_saved();
+    dpkg_reinstalls_137();
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    cr_assert(fixture_log_has("LeoFS 1.3.7 reinstalled"), "%s", fixture_log());
+    char *conf = fixture_read(OLD_CONF);
+    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
+    free(conf);
+    conf = fixture_read(GATEWAY_CONF);
+    cr_assert(strstr(conf, "## the operator's\nlog.log_level = 0\n"), "verbatim: %s", conf);
+    free(conf);
+    /* The runner's etc: the shipped copy kept beside, so that the restored
+     * file never passes for root's choice; root's own file comes back as
+     * it was, root's alone, with nothing beside it. */
+    char *dist = fixture_read(OLD_CONF ".leofs-dist");
+    cr_assert_str_eq(dist, shipped_storage);
+    free(dist);
+    cr_assert(!fixture_exists(GATEWAY_CONF ".leofs-dist"));
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    fixture_stat(GATEWAY_CONF, &uid, &gid, &mode);
+    cr_assert(uid == 0 && gid == 0 && (mode & 0777) == 0644, "%u %o", (unsigned)uid, mode & 0777);
+    cr_assert(!fixture_exists(SAVED), "the save is removed once put back");
+    /* Again: nothing to do. */
+    step = fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    cr_assert(step && step->status != LU_STATUS_CHANGED && step->status != LU_STATUS_FAILED,
+              "%s", fixture_log());
+}
+
+Test(config_save, a_file_written_after_the_save_stays, .fini = free_shipped)
+{
+    edited_137_saved();
+    dpkg_reinstalls_137();
+    /* Someone wrote leo_storage.conf after the save (a new mtime). */
+    fixture_write(OLD_CONF, "log.log_level = 4\n", 0644);
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_WARNING, "%s", fixture_log());
+    cr_assert(fixture_log_has("leo_storage.conf left alone: it was written after"), "%s",
+              fixture_log());
+    char *conf = fixture_read(OLD_CONF);
+    cr_assert_str_eq(conf, "log.log_level = 4\n");
+    free(conf);
+    conf = fixture_read(GATEWAY_CONF);
+    cr_assert(strstr(conf, "## the operator's\n"), "the other node's file is put back: %s", conf);
+    free(conf);
+    cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.conf.untrusted"),
+              "the save is kept after a warning");
+}
+
+Test(config_save, a_file_dpkg_replaced_with_consent_stays, .fini = free_shipped)
+{
+    edited_137_saved();
+    /* dpkg asked, the operator took the package's file: the old one is .dpkg-old. */
+    char *edited = fixture_read(GATEWAY_CONF);
+    fixture_write(GATEWAY_CONF ".dpkg-old", edited, 0644);
+    free(edited);
+    dpkg_reinstalls_137();
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    char *conf = fixture_read(GATEWAY_CONF);
+    cr_assert_str_eq(conf, shipped_gateway);
+    free(conf);
+    conf = fixture_read(OLD_CONF);
+    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
+    free(conf);
+}
+
+/* rpm names the version it replaced: a save left from an earlier run is
+ * not this reinstall's, and nothing is put back. */
+Test(config_save, a_named_reinstall_puts_nothing_back, .fini = free_shipped)
+{
+    edited_137_saved();
+    dpkg_reinstalls_137();
+    struct lu_request request = fixture_request();
+    request.new_version = "1.3.7";
+    request.old_version = "1.3.7";
+    struct lu_report *report = NULL;
+    lu_run_post(&request, &report);
+    const struct lu_step_report *step = lu_report_find(report, "config-takeover");
+    cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
+    cr_assert(fixture_log_has("replaced itself"), "%s", fixture_log());
+    lu_report_free(report);
+    char *conf = fixture_read(OLD_CONF);
+    cr_assert_str_eq(conf, shipped_storage);
+    free(conf);
 }
