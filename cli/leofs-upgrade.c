@@ -195,6 +195,14 @@ int main(int argc, char **argv)
     struct lu_report *report;
     enum lu_outcome outcome = phase ? phase(&request, &report)
                                     : lu_run_takeover(&request, from, to, &report);
+    /* The version being replaced (or reinstalled) has its node configuration
+     * saved: a package that marks it no config file (LeoFS's own rpm before
+     * 1.3.3, its .debs) erases it, or writes the shipped copy over it. */
+    const char *replaced = request.old_version;
+    if (!replaced && db.name && db.count == 1)
+        replaced = db.packages[0].version;
+    if (phase == lu_run_pre && outcome == LU_OUTCOME_OK && !request.dry_run && replaced)
+        outcome = lu_run_save(&request, replaced, NULL);
     if (json)
         lu_report_write_json(report, stdout);
     else if (!brief) /* its steps' lines went to stderr */

@@ -665,16 +665,24 @@ void takeover_release_save(struct lu_context *ctx)
                lu_display_path(ctx, CONFIG_SAVE_HOME), old, strerror(errno));
 }
 
+/* Did the last pre phase save VERSION (CONFIG_SAVE_REPLACED says so)? */
+static bool saved_by_last_pre(const struct lu_context *ctx, const char *version)
+{
+    char *note = config_save_replaced(ctx->root_fd);
+    bool said = note && strcmp(note, version) == 0;
+    free(note);
+    return said;
+}
+
 /* The version to take over from: the request's (rpm names the one it
  * replaced, also for a downgrade); else the one the last pre phase saw
  * installed (dpkg's trigger: config_save_replaced, older or newer); else
  * the newest older one, counting versions whose dir is gone
- * but whose save (config_save.h) is left. *REINSTALLED: that pre phase
- * saw the same version installed and saved it (a reinstall, which puts
- * back the shipped copy of every file dpkg has not marked as a conffile):
- * restore_node then puts the saved files back. A version the request
- * names never is (rpm makes no save; one left from an earlier run is
- * not this run's). */
+ * but whose save (config_save.h) is left. *REINSTALLED: the version is
+ * the one installed, and the last pre phase saved it (its note says so):
+ * a reinstall, which puts back the shipped copy of every file the package
+ * does not mark as a config file; restore_node then puts the saved files
+ * back. */
 static char *choose_old(struct lu_context *ctx, bool *reinstalled, char *why, size_t why_size)
 {
     const char *new_version = ctx->layout.version;
@@ -695,8 +703,8 @@ static char *choose_old(struct lu_context *ctx, bool *reinstalled, char *why, si
         if (!listed(versions, count, wanted) && !listed(saved, saved_count, wanted))
             snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
                      wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
-        else if (strcmp(wanted, new_version) == 0 && !ctx->request->old_version &&
-                 listed(saved, saved_count, wanted))
+        else if (strcmp(wanted, new_version) == 0 && listed(saved, saved_count, wanted) &&
+                 saved_by_last_pre(ctx, wanted))
             old = strdup(wanted), *reinstalled = true;
         else if (strcmp(wanted, new_version) == 0)
             snprintf(why, why_size, "LeoFS %s replaced itself: nothing to take over", wanted);

@@ -2,8 +2,9 @@
  * leofs.so loads when a transaction holds a leofs package. It maps the
  * transaction onto the upgrade core: tsm_pre refuses an unsafe transaction
  * before anything changes (several versions, a running LeoFS node, a
- * directory where the current symlink goes) and stops a stale epmd;
- * tsm_post runs the repairs once the new files are laid down. */
+ * directory where the current symlink goes), stops a stale epmd and saves
+ * the replaced version's node configuration; tsm_post runs the repairs
+ * once the new files are laid down. */
 #define _GNU_SOURCE
 #include "core.h"
 #include "leofs/package_list.h"
@@ -62,6 +63,15 @@ static rpmRC core_tsm_pre(rpmts ts, const char *package_names)
     struct lu_request request = request_for(ts, &view);
     request.dry_run = (rpmtsFlags(ts) & RPMTRANS_FLAG_TEST) != 0;
     enum lu_outcome outcome = lu_run_pre(&request, NULL);
+    /* The replaced version's node configuration, saved: LeoFS's own spec
+     * before 1.3.3 marks no file %config, so rpm erases an edited one with
+     * the old package (or, reinstalling it, writes the shipped one over it). */
+    if (outcome == LU_OUTCOME_OK && !request.dry_run && view.old_version) {
+        outcome = lu_run_save(&request, view.old_version, NULL);
+        if (outcome != LU_OUTCOME_OK)
+            rpmlog(RPMLOG_ERR, "leofs: leofs %s's node configuration could not be saved, and rpm "
+                   "may erase it with the old package's files\n", view.old_version);
+    }
     rpm_view_free(&view);
     if (outcome == LU_OUTCOME_OK) {
         pre_ran = !request.dry_run;

@@ -213,6 +213,66 @@ install_tools_in_root() {
     mkdir -p "$root/etc/rpm" && echo '%_dbpath /var/lib/rpm' >"$root/etc/rpm/macros"
 }
 
+# LeoFS's own spec before 1.3.3 marks no file %config: rpm -U erases the
+# edited config with 1.3.2's files, and the plugin's pre phase saved it.
+edited_132() {
+    rpm_in -i --noplugins "$(pkg 1.3.2)" || fail "install 1.3.2" || return
+    local conf=$root/usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf
+    sed -i 's/^log.log_level = 1/log.log_level = 3/' "$conf"
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edit did not take: $(grep log_level "$conf")"
+}
+took_132s_edit_over() {
+    [[ ! -e $root/usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf ]] ||
+        fail "rpm kept 1.3.2's config: the package is not shaped like LeoFS's own before 1.3.3" || return
+    local conf=$root/usr/local/leofs/1.3.8/leo_storage/etc/leo_storage.conf
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edit is lost: $(grep log_level "$conf")" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.2 ]] || fail "the save was not removed" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/replacing ]] || fail "the replacing note was not forgotten"
+}
+case_upgrade_from_a_spec_without_config_files() {
+    edited_132 || return
+    rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U failed: $(tail -5 "$work/out")" || return
+    said "config-save: saved" || return
+    took_132s_edit_over
+}
+case_noplugins_fallback_saves_the_config() {
+    edited_132 || return
+    install_tools_in_root
+    rpm_in -U --noplugins --nodeps "$work/fallback/leofs-1.3.8-1.noarch.rpm" ||
+        fail "rpm -U --noplugins failed: $(tail -5 "$work/out")" || return
+    took_132s_edit_over
+}
+# Reinstalling it writes the shipped copy over the edit: the saved one is
+# put back, root's own file as root's (1.3.2's etc is root's alone), with
+# no shipped copy beside it that would mark it as merged.
+case_reinstall_from_a_spec_without_config_files() {
+    edited_132 || return
+    local conf=$root/usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf
+    rpm_in -U --replacepkgs "$(pkg 1.3.2)" || fail "rpm -U --replacepkgs failed: $(tail -5 "$work/out")" || return
+    said "put back" || return
+    grep -q '^log.log_level = 3$' "$conf" || fail "the edit is lost: $(grep log_level "$conf")" || return
+    [[ ! -e $conf.leofs-dist ]] || fail "root's own file came back marked as merged" || return
+    [[ $(owner /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf) == 0:0 &&
+        $(mode /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf) == 644 ]] ||
+        fail "owner or mode: $(owner /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf)" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.2 ]] || fail "the save was not removed" || return
+}
+
+# A config the save must not read (the runner user owns etc/ from 1.3.3
+# on: a symlink to a root-only file): refused before rpm changes anything.
+case_config_that_cannot_be_saved_refuses() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    local conf=$root/usr/local/leofs/1.3.7/leo_storage/etc/leo_storage.conf
+    echo 'root:secret' >"$root/etc/shadow-test" && chmod 600 "$root/etc/shadow-test"
+    rm "$conf" && ln -s /etc/shadow-test "$conf"
+    if rpm_in -U "$(pkg 1.3.8)"; then fail "the upgrade went through"; return 1; fi
+    said "leo_storage.conf" || return
+    said "could not be saved" || return
+    [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch && ! -e $root/usr/local/leofs/1.3.8 ]] ||
+        fail "rpm changed something: $(rpm_q leofs)" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.7 ]] || fail "something was saved" || return
+}
+
 case_noplugins_fallback() {
     rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
     install_tools_in_root
@@ -392,6 +452,10 @@ run_case case_current_directory_refused
 run_case case_test_mode_changes_nothing
 run_case case_disabled_by_macro
 run_case case_noplugins_fallback
+run_case case_upgrade_from_a_spec_without_config_files
+run_case case_noplugins_fallback_saves_the_config
+run_case case_reinstall_from_a_spec_without_config_files
+run_case case_config_that_cannot_be_saved_refuses
 run_case case_plugin_and_fallback_work_once
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
 run_case case_dnf_installroot

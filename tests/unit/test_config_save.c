@@ -6,6 +6,7 @@
  * files and even the old version dir are gone, removed once taken over;
  * all of it without /proc, as in dpkg's chroot; and, for a reinstall,
  * the saved files put back over the shipped copies dpkg unpacked. */
+#include "config_save.h"
 #include "fixture.h"
 
 #include <criterion/criterion.h>
@@ -283,20 +284,45 @@ Test(config_save, a_file_dpkg_replaced_with_consent_stays, .fini = free_shipped)
     free(conf);
 }
 
-/* rpm names the version it replaced: a save left from an earlier run is
- * not this reinstall's, and nothing is put back. */
-Test(config_save, a_named_reinstall_puts_nothing_back, .fini = free_shipped)
+static const struct lu_step_report *named_post(struct lu_report **report)
 {
-    edited_137_saved();
-    dpkg_reinstalls_137();
     struct lu_request request = fixture_request();
     request.new_version = "1.3.7";
     request.old_version = "1.3.7";
+    lu_run_post(&request, report);
+    return lu_report_find(*report, "config-takeover");
+}
+
+/* rpm names the version it replaced, and its pre phase saved it. */
+Test(config_save, a_named_reinstall_saved_by_its_pre_phase_is_put_back, .fini = free_shipped)
+{
+    edited_137_saved();
+    dpkg_reinstalls_137();
     struct lu_report *report = NULL;
-    lu_run_post(&request, &report);
-    const struct lu_step_report *step = lu_report_find(report, "config-takeover");
+    const struct lu_step_report *step = named_post(&report);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    lu_report_free(report);
+    char *conf = fixture_read(OLD_CONF);
+    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
+    free(conf);
+}
+
+/* A save left from an earlier run (its note gone with the post phase that
+ * ended well) is not this reinstall's: nothing is put back. */
+Test(config_save, a_save_of_an_earlier_run_is_not_put_back, .fini = free_shipped)
+{
+    edited_137_saved();
+    cr_assert_eq(unlink(fixture_path(CONFIG_SAVE_REPLACED)), 0);
+    dpkg_reinstalls_137();
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
     cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
-    cr_assert(fixture_log_has("replaced itself"), "%s", fixture_log());
+    cr_assert(strstr(step->message, "no LeoFS version older than 1.3.7"), "%s", step->message);
+    /* Nor when rpm names the version. */
+    struct lu_report *report = NULL;
+    step = named_post(&report);
+    cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
+    cr_assert(strstr(step->message, "replaced itself"), "%s", step->message);
     lu_report_free(report);
     char *conf = fixture_read(OLD_CONF);
     cr_assert_str_eq(conf, shipped_storage);
