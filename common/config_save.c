@@ -61,14 +61,24 @@ static int read_untrusted(int dir_fd, const char *name, const char *shown, char 
 }
 
 /* Write NAME in DIR_FD, labelled as PATH (its path inside the root once the
- * save is in place). */
+ * save is in place), with ORIGINAL's permission bits and group, and its
+ * owner when that is root or RUNNER (else root's), so that a reinstall
+ * can put the file back as it was: inside root's 0700 save nobody else
+ * reaches it whatever its mode. */
 static int write_new(struct lu_context *ctx, int dir_fd, const char *name, const char *path,
-                     const char *data, size_t length)
+                     const char *data, size_t length, const struct stat *original, uid_t runner)
 {
     int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
     label_fd(ctx, fd, path, S_IFREG | 0600);
+    uid_t owner = original->st_uid == runner ? runner : 0;
+    if (fchown(fd, owner, original->st_gid) < 0 || fchmod(fd, original->st_mode & 0777) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
     size_t done = 0;
     while (done < length) {
         ssize_t n = write(fd, data + done, length - done);
@@ -262,6 +272,7 @@ struct save_job {
     struct lu_context *ctx;
     struct lu_step *step;
     int new_fd;     /* the save being written */
+    uid_t runner;   /* the node's runner user, (uid_t)-1 when unknown */
     char path[128]; /* its path inside the root once in place, for labels */
     size_t files;
     char error[1024];
@@ -280,12 +291,21 @@ static int copy_file(struct save_job *job, int src_fd, const char *src_dir, int 
     free(path);
     if (r < 0 || !data)
         return r;
-    /* Root's own file stays root's choice; any other is marked (see .h). */
-    bool trusted = trust_owner_and_mode(&st) && trust_dir(job->ctx->root_fd, src_dir);
+    /* Root's own file stays root's choice; any other is marked (see .h), and
+     * so is one the takeover merged or put back (trust.h): its content may
+     * have come from a file that was not root's. */
+    char merged_name[320];
+    struct stat merged_st;
+    snprintf(merged_name, sizeof merged_name, "%s" TRUST_MERGED_SUFFIX, name);
+    bool merged = trust_is_merged_by_us(data, length) ||
+                  fstatat(src_fd, merged_name, &merged_st, AT_SYMLINK_NOFOLLOW) == 0 ||
+                  errno != ENOENT;
+    bool trusted = !merged && trust_owner_and_mode(&st) && trust_dir(job->ctx->root_fd, src_dir);
     char saved_name[320];
     snprintf(saved_name, sizeof saved_name, "%s%s", name, trusted ? "" : CONFIG_SAVE_UNTRUSTED);
     char *saved_path = path_join(dst_path, saved_name);
-    r = saved_path ? write_new(job->ctx, dst_fd, saved_name, saved_path, data, length) : -1;
+    r = saved_path ? write_new(job->ctx, dst_fd, saved_name, saved_path, data, length, &st,
+                               job->runner) : -1;
     free(saved_path);
     free(data);
     if (r < 0)
@@ -381,6 +401,7 @@ static int save_node(struct save_job *job, const struct lu_node *node)
         goto done;
     }
     label_fd(job->ctx, out, out_path, S_IFDIR | 0700);
+    job->runner = node->runner.found ? node->runner.uid : (uid_t)-1;
     char name[64];
     snprintf(name, sizeof name, "leo_%s.conf", node->type);
     if (copy_file(job, etc_fd, node->config_dir, out, out_path, name) < 0)
@@ -396,6 +417,25 @@ done:
         close(out);
     close(etc_fd);
     return r;
+}
+
+bool config_save_is_current(int root_fd, const char *version)
+{
+    char path[320];
+    snprintf(path, sizeof path, CONFIG_SAVE_HOME "/%s", version);
+    int save = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0, 0);
+    int note = root_open(root_fd, CONFIG_SAVE_REPLACED, O_PATH, 0, 0);
+    struct stat save_st, note_st;
+    bool current = save >= 0 && note >= 0 && fstat(save, &save_st) == 0 &&
+                   fstat(note, &note_st) == 0 &&
+                   (save_st.st_mtim.tv_sec > note_st.st_mtim.tv_sec ||
+                    (save_st.st_mtim.tv_sec == note_st.st_mtim.tv_sec &&
+                     save_st.st_mtim.tv_nsec >= note_st.st_mtim.tv_nsec));
+    if (save >= 0)
+        close(save);
+    if (note >= 0)
+        close(note);
+    return current;
 }
 
 /* CONFIG_SAVE_REPLACED says VERSION, written atomically (root's, 0644). */

@@ -19,6 +19,7 @@
 
 #include "leofs/upgrade.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_SAVE_HOME "/var/lib/leofs-upgrade-hooks/saved"
@@ -29,6 +30,12 @@ struct lu_context;
 /* The save of VERSION's node dir NODE_DIR ("leo_storage"), opened
  * O_RDONLY|O_DIRECTORY; -1 with errno (ENOENT: none). */
 int config_save_open_node(int root_fd, const char *version, const char *node_dir);
+
+/* The save of VERSION was made after CONFIG_SAVE_REPLACED was written:
+ * by the pre phase that wrote the note (a save step writes the note
+ * first; one that failed or found nothing to save leaves an older save
+ * of the version in place, which this tells apart). */
+bool config_save_is_current(int root_fd, const char *version);
 
 /* Versions with a save, oldest first, like layout_list_versions. */
 int config_save_list(int root_fd, char ***versions);

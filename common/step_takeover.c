@@ -500,83 +500,136 @@ done:
     return outcome;
 }
 
-/* One file of a reinstalled node: the saved copy back in place of the
- * shipped one the package manager put there. A file written after the
- * save (its mtime not older than the saved copy's; unpacked files keep
- * the archive's older times) is someone's and stays, as does a conffile
- * dpkg replaced with the operator's consent. The shipped copy is
- * kept as NAME.leofs-dist, which also keeps the restored file from passing
- * for root's own choice (docs/SECURITY.md), when the saved copy was not
- * root's alone or an earlier takeover had left one; a copy of root's own
- * file comes back as root's choice, as it was. */
-static int restore_file(struct node_job *job, struct node_file *file, bool *left)
+/* What a reinstalled node's file needs (plan_restore). */
+enum restore_plan { RESTORE_NOTHING, RESTORE_WRITE, RESTORE_LEFT };
+
+/* The file the copy saved before the reinstall replaces is kept beside it:
+ * as NAME.leofs-dist when the saved copy was not root's alone or an
+ * earlier takeover had left one (that sibling also keeps the restored file
+ * from passing for root's own choice, docs/SECURITY.md), else as
+ * NAME.leofs-replaced, which nothing reads. */
+#define REPLACED_SUFFIX ".leofs-replaced"
+
+static bool same_text(const struct side *a, const struct side *b)
 {
+    return a->length == b->length && memcmp(a->text, b->text, a->length) == 0;
+}
+
+static bool not_older(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+/* Read one file of a reinstalled node and decide. Put back: a saved copy
+ * whose file dpkg or rpm has replaced with the shipped one (unpacked
+ * files keep the archive's times, older than the save). Left alone: a
+ * file written after the save, one missing, and a conffile dpkg replaced
+ * with the operator's consent (this run's .dpkg-old holds the saved
+ * content). -1 with JOB->error. */
+static int plan_restore(struct node_job *job, struct node_file *file, bool *trusted,
+                        enum restore_plan *plan)
+{
+    *plan = RESTORE_NOTHING;
     file->new_path = path_join(job->new_etc, file->name);
     if (read_side(job, job->new_etc_fd, job->new_etc, file->name, "", &file->now) < 0 ||
         read_side(job, job->new_etc_fd, job->new_etc, file->name, DIST_SUFFIX, &file->dist) < 0)
         return -1;
-    bool trusted = false;
     for (size_t i = 0; i < 2 && !file->old.present; i++) {
         if (read_side(job, job->saved_fd, job->saved_dir, file->name,
                       i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
             return -1;
-        trusted = file->old.present && i == 0;
+        *trusted = file->old.present && i == 0;
     }
-    if (!file->now.present || !file->old.present ||
-        (file->now.length == file->old.length &&
-         memcmp(file->now.text, file->old.text, file->old.length) == 0))
+    const char *saved_at = lu_display_path(job->ctx, job->saved_dir);
+    if (!file->old.present)
         return 0;
-    /* A conffile the operator let dpkg replace (its prompt, --force-confnew):
-     * the saved content is in .dpkg-old, and the package's file stays. */
+    if (!file->now.present) {
+        step_note(job->step, LU_LOG_WARNING, "%s: %s is not there after the reinstall: the copy "
+                  "saved before it stays in %s/%s%s", job->node->dir, file->name, saved_at,
+                  file->name, file->old.suffix);
+        *plan = RESTORE_LEFT;
+        return 0;
+    }
+    if (same_text(&file->now, &file->old))
+        return 0;
     struct side replaced;
-    if (read_side(job, job->new_etc_fd, job->new_etc, file->name, ".dpkg-old", &replaced) < 0)
-        return -1;
-    bool chosen = replaced.present && replaced.length == file->old.length &&
-                  memcmp(replaced.text, file->old.text, file->old.length) == 0;
-    side_free(&replaced);
-    if (chosen) {
-        step_note(job->step, LU_LOG_DETAIL, "%s: %s is the package's, as chosen when dpkg asked "
-                  "(the saved copy is its .dpkg-old)", job->node->dir, file->name);
-        return 0;
+    char error[sizeof job->error];
+    memcpy(error, job->error, sizeof error);
+    if (read_side(job, job->new_etc_fd, job->new_etc, file->name, ".dpkg-old", &replaced) < 0) {
+        step_note(job->step, LU_LOG_DETAIL, "%s: ignoring %s.dpkg-old: %s", job->node->dir,
+                  file->name, job->error);
+        memcpy(job->error, error, sizeof error);
+    } else {
+        bool chosen = replaced.present && same_text(&replaced, &file->old) &&
+                      not_older(&replaced.st.st_ctim, &file->old.st.st_mtim);
+        side_free(&replaced);
+        if (chosen) {
+            step_note(job->step, LU_LOG_DETAIL, "%s: %s is the package's, as chosen when dpkg "
+                      "asked (the saved copy is its .dpkg-old)", job->node->dir, file->name);
+            return 0;
+        }
     }
-    const struct timespec *now = &file->now.st.st_mtim, *saved = &file->old.st.st_mtim;
-    if (now->tv_sec > saved->tv_sec ||
-        (now->tv_sec == saved->tv_sec && now->tv_nsec >= saved->tv_nsec)) {
+    if (not_older(&file->now.st.st_mtim, &file->old.st.st_mtim)) {
         step_note(job->step, LU_LOG_WARNING, "%s: %s left alone: it was written after LeoFS %s's "
                   "configuration was saved for the reinstall; compare it by hand with %s/%s%s, "
-                  "then remove that copy",
-                  job->node->dir, file->name, job->new_version,
-                  lu_display_path(job->ctx, job->saved_dir), file->name, file->old.suffix);
-        *left = true;
+                  "then remove that copy", job->node->dir, file->name, job->new_version, saved_at,
+                  file->name, file->old.suffix);
+        *plan = RESTORE_LEFT;
         return 0;
     }
-    bool keep_dist = !trusted || file->dist.present;
-    bool dist_same = file->dist.present && file->dist.length == file->now.length &&
-                     memcmp(file->dist.text, file->now.text, file->now.length) == 0;
-    step_change(job->step, "%s: the copy saved before the reinstall put back%s", file->new_path,
-                keep_dist ? ", the shipped file kept as " DIST_SUFFIX : "");
+    *plan = RESTORE_WRITE;
+    return 0;
+}
+
+/* The owner and mode of a file put back: the saved original's (the save
+ * keeps them), its permission bits never wider than the shipped file's
+ * for group and others, its owner and group the original's when root's or
+ * the runner's, else the shipped file's. */
+static struct stat restored_like(const struct node_job *job, const struct node_file *file)
+{
+    struct stat like = file->now.st;
+    const struct stat *saved = &file->old.st;
+    const struct lu_account *runner = &job->node->runner;
+    like.st_mode = (like.st_mode & ~(mode_t)0777) |
+                   (saved->st_mode & (like.st_mode | S_IRWXU) & 0777);
+    if (saved->st_uid == 0 || (runner->found && saved->st_uid == runner->uid))
+        like.st_uid = saved->st_uid;
+    if (saved->st_gid == 0 || (runner->found && saved->st_gid == runner->gid))
+        like.st_gid = saved->st_gid;
+    return like;
+}
+
+/* Queue the saved copy of FILE in its place, what it replaces beside it. */
+static int write_restore(struct node_job *job, struct node_file *file, bool trusted)
+{
+    bool as_dist = !trusted || file->dist.present;
+    const char *suffix = as_dist ? DIST_SUFFIX : REPLACED_SUFFIX;
+    step_change(job->step, "%s: the copy saved before the reinstall put back, the file it "
+                "replaced kept as %s%s", file->new_path, file->name, suffix);
     if (job->ctx->dry_run)
-        return 1;
-    char dist_name[128];
-    snprintf(dist_name, sizeof dist_name, "%s" DIST_SUFFIX, file->name);
-    char *dist_path = path_join(job->new_etc, dist_name);
+        return 0;
+    char kept_name[128];
+    snprintf(kept_name, sizeof kept_name, "%s%s", file->name, suffix);
+    char *kept_path = path_join(job->new_etc, kept_name);
+    struct stat like = restored_like(job, file);
     int r = 0;
-    if (keep_dist && !dist_same)
-        r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, dist_name, dist_path,
-                               file->now.text, file->now.length, &file->now.st, file->dist.present);
+    if (!(as_dist && file->dist.present && same_text(&file->dist, &file->now)))
+        r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, kept_name, kept_path,
+                               file->now.text, file->now.length, &file->now.st, true);
+    FAULT_POINT("takeover-write");
     if (r == 0)
         r = atomic_batch_write(job->ctx, job->batch, 1, job->new_etc_fd, file->name,
-                               file->new_path, file->old.text, file->old.length, &file->now.st,
-                               true);
+                               file->new_path, file->old.text, file->old.length, &like, true);
     if (r < 0)
         snprintf(job->error, sizeof job->error, "cannot write %s: %s",
                  lu_display_path(job->ctx, file->new_path), strerror(errno));
-    free(dist_path);
-    return r < 0 ? -1 : 1;
+    free(kept_path);
+    return r;
 }
 
-/* Put back a reinstalled node's saved files (choose_old); append its
- * summary to SUMMARY. */
+/* Put back a reinstalled node's saved files (choose_old): both read and
+ * decided before either is queued, so that bad input writes nothing for
+ * the node; append its summary to SUMMARY. */
 static enum node_outcome restore_node(struct lu_context *ctx, struct lu_step *step,
                                       const struct lu_node *node, const char *version,
                                       struct atomic_batch *batch, FILE *summary)
@@ -593,6 +646,8 @@ static enum node_outcome restore_node(struct lu_context *ctx, struct lu_step *st
         return NODE_ABSENT;
     }
     enum node_outcome outcome = NODE_SAME;
+    enum restore_plan plans[2] = {RESTORE_NOTHING, RESTORE_NOTHING};
+    bool trusted[2] = {false, false};
     job.new_etc = path_join(node->node_dir, "etc");
     job.new_etc_fd = root_open(ctx->root_fd, job.new_etc, O_RDONLY | O_DIRECTORY, 0, 0);
     if (job.new_etc_fd < 0) {
@@ -603,26 +658,30 @@ static enum node_outcome restore_node(struct lu_context *ctx, struct lu_step *st
     }
     snprintf(job.files[0].name, sizeof job.files[0].name, "leo_%s.conf", node->type);
     snprintf(job.files[1].name, sizeof job.files[1].name, "leo_%s.environment", node->type);
-    const char *put_back[2] = {NULL, NULL};
-    bool left = false;
-    for (int i = 0; i < 2 && outcome != NODE_FAILED; i++) {
-        int r = restore_file(&job, &job.files[i], &left);
-        if (r < 0)
+    for (int i = 0; i < 2 && outcome != NODE_FAILED; i++)
+        if (plan_restore(&job, &job.files[i], &trusted[i], &plans[i]) < 0)
             outcome = NODE_FAILED;
-        else if (r > 0)
+    const char *put_back[2] = {NULL, NULL};
+    for (int i = 0; i < 2 && outcome != NODE_FAILED; i++) {
+        if (plans[i] != RESTORE_WRITE)
+            continue;
+        if (write_restore(&job, &job.files[i], trusted[i]) < 0)
+            outcome = NODE_FAILED;
+        else
             put_back[i] = job.files[i].name, outcome = NODE_WRITTEN;
     }
     if (outcome == NODE_FAILED) {
         step_note(step, LU_LOG_ERROR, "%s: %s", node->dir, job.error);
         fprintf(summary, "%s: %s, re-run; ", node->dir, job.error);
-    } else if (put_back[0] || put_back[1]) {
-        fprintf(summary, "%s: %s%s%s put back as saved; ", node->dir,
-                put_back[0] ? put_back[0] : "", put_back[0] && put_back[1] ? " and " : "",
-                put_back[1] ? put_back[1] : "");
-    }
-    if (left && outcome != NODE_FAILED) {
-        fprintf(summary, "%s: left alone (written after the save); ", node->dir);
-        outcome = NODE_LEFT;
+    } else {
+        if (put_back[0] || put_back[1])
+            fprintf(summary, "%s: %s%s%s put back as saved; ", node->dir,
+                    put_back[0] ? put_back[0] : "", put_back[0] && put_back[1] ? " and " : "",
+                    put_back[1] ? put_back[1] : "");
+        if (plans[0] == RESTORE_LEFT || plans[1] == RESTORE_LEFT) {
+            fprintf(summary, "%s: left alone (see above); ", node->dir);
+            outcome = NODE_LEFT;
+        }
     }
     job_free(&job);
     return outcome;
@@ -665,11 +724,12 @@ void takeover_release_save(struct lu_context *ctx)
                lu_display_path(ctx, CONFIG_SAVE_HOME), old, strerror(errno));
 }
 
-/* Did the last pre phase save VERSION (CONFIG_SAVE_REPLACED says so)? */
+/* Did the last pre phase save VERSION (CONFIG_SAVE_REPLACED says so, and
+ * the save is newer than that note)? */
 static bool saved_by_last_pre(const struct lu_context *ctx, const char *version)
 {
     char *note = config_save_replaced(ctx->root_fd);
-    bool said = note && strcmp(note, version) == 0;
+    bool said = note && strcmp(note, version) == 0 && config_save_is_current(ctx->root_fd, version);
     free(note);
     return said;
 }

@@ -41,12 +41,18 @@ void scenario_build(void)
     cr_assert_eq(mkfifo(fixture_path("/tmp/usr/local/leofs/1.3.7/leo_storage/erlang.pipe.1.w"), 0644), 0);
 }
 
+void scenario_post_version(const char *version, const char *const *env, tool_stop_fn *on_stop,
+                           void *data, struct tool_result *result)
+{
+    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "post",
+                          version, NULL};
+    tool_run(argv, env, on_stop, data, result);
+}
+
 void scenario_post(const char *const *env, tool_stop_fn *on_stop, void *data,
                    struct tool_result *result)
 {
-    const char *argv[] = {LEOFS_UPGRADE_BIN, "--root", fixture_path(""), "--db", "none", "post",
-                          "1.3.8", NULL};
-    tool_run(argv, env, on_stop, data, result);
+    scenario_post_version("1.3.8", env, on_stop, data, result);
 }
 
 char *scenario_reference(void)

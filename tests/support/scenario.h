@@ -17,6 +17,9 @@ void scenario_build(void);
  * root with ENV added (see tool_run). */
 void scenario_post(const char *const *env, tool_stop_fn *on_stop, void *data,
                    struct tool_result *result);
+/* The same for "post VERSION", on whatever the fixture root holds. */
+void scenario_post_version(const char *version, const char *const *env, tool_stop_fn *on_stop,
+                           void *data, struct tool_result *result);
 /* The snapshot of the tree after an uninterrupted post phase, made in a
  * root of its own (under /tmp) that is removed again: call it before
  * scenario_build. */

@@ -75,9 +75,11 @@ Test(config_save, saved_then_taken_over_after_dpkg_deleted_the_old_file,
     fixture_stat("/var/lib/leofs-upgrade-hooks/saved", &uid, &gid, &mode);
     cr_assert(uid == 0 && (mode & 0777) == 0700, "%o", mode & 0777);
     /* leo_storage's etc is the runner's: its files are saved marked, so
-     * that the root-owned copies never pass for root's own choice. */
+     * that the root-owned copies never pass for root's own choice. Each
+     * keeps the original's owner and mode (root's 0644 here; nobody but
+     * root reaches inside the 0700 save), for a reinstall to put back. */
     fixture_stat(SAVED "/leo_storage/leo_storage.conf.untrusted", &uid, &gid, &mode);
-    cr_assert(uid == 0 && (mode & 0777) == 0600);
+    cr_assert(uid == 0 && (mode & 0777) == 0644, "%u %o", (unsigned)uid, mode & 0777);
     cr_assert(!fixture_exists(SAVED "/leo_storage/leo_storage.conf"));
     cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.d/10-mine.conf.untrusted"));
     cr_assert(!fixture_exists(SAVED "/leo_storage/leo_storage.d/README"));
@@ -165,10 +167,12 @@ Test(config_save, a_save_dir_not_roots_is_refused, .fini = fixture_cleanup)
 /* A reinstall of 1.3.7 (dpkg -i of the installed version, apt install
  * --reinstall): dpkg puts back the shipped copy of every file that is no
  * conffile, keeping the archive's older mtime; the pre-invoke hook saved
- * 1.3.7 first. */
+ * 1.3.7 first. leo_storage's etc is the runner's, leo_gateway's root's;
+ * the operator made leo_gateway.conf readable by leofs's group alone. */
 #define GATEWAY_CONF OLD "/leo_gateway/etc/leo_gateway.conf"
+#define STORAGE_ENV OLD "/leo_storage/etc/leo_storage.environment"
 
-static char *shipped_storage, *shipped_gateway;
+static char *shipped_storage, *shipped_gateway, *shipped_env;
 
 static void edited_137_saved(void)
 {
@@ -176,7 +180,13 @@ static void edited_137_saved(void)
     shipped_gateway = fixture_read(GATEWAY_CONF);
     char *edited = malloc(strlen(shipped_gateway) + 64);
     sprintf(edited, "%s## the operator's\nlog.log_level = 0\n", shipped_gateway);
-    fixture_write(GATEWAY_CONF, edited, 0644);
+    fixture_write(GATEWAY_CONF, edited, 0640);
+    free(edited);
+    fixture_chown(GATEWAY_CONF, 0, FIXTURE_LEOFS_GID);
+    shipped_env = fixture_read(STORAGE_ENV);
+    edited = malloc(strlen(shipped_env) + 64);
+    sprintf(edited, "%sERL_MAX_PORTS=64000\n", shipped_env);
+    fixture_write(STORAGE_ENV, edited, 0644);
     free(edited);
     shipped_storage = fixture_read(OLD_CONF);
     char *at = strstr(shipped_storage, "log.log_level = 3");
@@ -186,7 +196,8 @@ static void edited_137_saved(void)
     cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
 }
 
-/* FILE as dpkg unpacks it: a new inode, the content shipped, a 2020 mtime. */
+/* FILE as dpkg unpacks it: a new inode, the content shipped, root's 0644,
+ * a 2020 mtime. */
 static void unpacked(const char *path, const char *content)
 {
     char temp[4200];
@@ -201,47 +212,87 @@ static void dpkg_reinstalls_137(void)
 {
     unpacked(OLD_CONF, shipped_storage);
     unpacked(GATEWAY_CONF, shipped_gateway);
+    unpacked(STORAGE_ENV, shipped_env);
 }
 
 static void free_shipped(void)
 {
     free(shipped_storage);
     free(shipped_gateway);
-    shipped_storage = shipped_gateway = NULL;
+    free(shipped_env);
+    shipped_storage = shipped_gateway = shipped_env = NULL;
     fixture_cleanup();
+}
+
+static const struct lu_step_report *post_137(void)
+{
+    return fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+}
+
+static void has(const char *path, const char *text)
+{
+    char *content = fixture_read(path);
+    cr_assert(content && strstr(content, text), "%s lacks '%s': %s", path, text,
+              content ? content : "(none)");
+    free(content);
+}
+
+static void is(const char *path, const char *text)
+{
+    char *content = fixture_read(path);
+    cr_assert(content && strcmp(content, text) == 0, "%s: %s", path, content ? content : "(none)");
+    free(content);
 }
 
 Test(config_save, a_reinstall_puts_the_saved_files_back, .fini = free_shipped)
 {
     edited_137_saved();
     dpkg_reinstalls_137();
-    const struct lu_step_report *step =
-        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    const struct lu_step_report *step = post_137();
     cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
     cr_assert(fixture_log_has("LeoFS 1.3.7 reinstalled"), "%s", fixture_log());
-    char *conf = fixture_read(OLD_CONF);
-    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
-    free(conf);
-    conf = fixture_read(GATEWAY_CONF);
-    cr_assert(strstr(conf, "## the operator's\nlog.log_level = 0\n"), "verbatim: %s", conf);
-    free(conf);
-    /* The runner's etc: the shipped copy kept beside, so that the restored
-     * file never passes for root's choice; root's own file comes back as
-     * it was, root's alone, with nothing beside it. */
-    char *dist = fixture_read(OLD_CONF ".leofs-dist");
-    cr_assert_str_eq(dist, shipped_storage);
-    free(dist);
+    has(OLD_CONF, "log.log_level = 3\n");
+    has(STORAGE_ENV, "ERL_MAX_PORTS=64000\n");
+    has(GATEWAY_CONF, "## the operator's\nlog.log_level = 0\n");
+    /* The runner's etc: the shipped copies kept as .leofs-dist, so that the
+     * files put back never pass for root's choice. Root's own file comes
+     * back as root's choice, the shipped one kept where nothing reads it,
+     * and with the operator's group and mode, not the shipped 0644. */
+    is(OLD_CONF ".leofs-dist", shipped_storage);
+    is(STORAGE_ENV ".leofs-dist", shipped_env);
     cr_assert(!fixture_exists(GATEWAY_CONF ".leofs-dist"));
+    is(GATEWAY_CONF ".leofs-replaced", shipped_gateway);
     uid_t uid;
     gid_t gid;
     mode_t mode;
     fixture_stat(GATEWAY_CONF, &uid, &gid, &mode);
-    cr_assert(uid == 0 && gid == 0 && (mode & 0777) == 0644, "%u %o", (unsigned)uid, mode & 0777);
+    cr_assert(uid == 0 && gid == FIXTURE_LEOFS_GID && (mode & 0777) == 0640, "%u:%u %o",
+              (unsigned)uid, (unsigned)gid, mode & 0777);
     cr_assert(!fixture_exists(SAVED), "the save is removed once put back");
-    /* Again: nothing to do. */
-    step = fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
-    cr_assert(step && step->status != LU_STATUS_CHANGED && step->status != LU_STATUS_FAILED,
-              "%s", fixture_log());
+
+    /* The next reinstall's pre phase saves again; dpkg this time leaves the
+     * files as they are (no shipped copy over them): nothing to put back.
+     * (The post phase gave leo_gateway's etc to the runner, as LeoFS's
+     * packages from 1.3.3 on do: its files are saved marked now.) */
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(fixture_exists(SAVED "/leo_gateway/leo_gateway.conf.untrusted"));
+    step = post_137();
+    cr_assert(step && step->status == LU_STATUS_UNCHANGED, "%s", fixture_log());
+    has(OLD_CONF, "log.log_level = 3\n");
+    fixture_stat(GATEWAY_CONF, &uid, &gid, &mode);
+    cr_assert(gid == FIXTURE_LEOFS_GID && (mode & 0777) == 0640);
+}
+
+Test(config_save, a_file_the_takeover_merged_is_saved_as_not_roots_choice, .fini = free_shipped)
+{
+    edited_137();
+    /* leo_gateway's etc is root's alone, but a shipped copy beside the file
+     * says the takeover wrote it, from what may not have been root's. */
+    fixture_write(GATEWAY_CONF ".leofs-dist", "log.log_level = 1\n", 0644);
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    cr_assert(fixture_exists(SAVED "/leo_gateway/leo_gateway.conf.untrusted"));
+    cr_assert(!fixture_exists(SAVED "/leo_gateway/leo_gateway.conf"));
+    cr_assert(fixture_exists(SAVED "/leo_manager_0/leo_manager.conf"), "the others stay trusted");
 }
 
 Test(config_save, a_file_written_after_the_save_stays, .fini = free_shipped)
@@ -250,38 +301,85 @@ Test(config_save, a_file_written_after_the_save_stays, .fini = free_shipped)
     dpkg_reinstalls_137();
     /* Someone wrote leo_storage.conf after the save (a new mtime). */
     fixture_write(OLD_CONF, "log.log_level = 4\n", 0644);
-    const struct lu_step_report *step =
-        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    const struct lu_step_report *step = post_137();
     cr_assert(step && step->status == LU_STATUS_WARNING, "%s", fixture_log());
     cr_assert(fixture_log_has("leo_storage.conf left alone: it was written after"), "%s",
               fixture_log());
-    char *conf = fixture_read(OLD_CONF);
-    cr_assert_str_eq(conf, "log.log_level = 4\n");
-    free(conf);
-    conf = fixture_read(GATEWAY_CONF);
-    cr_assert(strstr(conf, "## the operator's\n"), "the other node's file is put back: %s", conf);
-    free(conf);
+    is(OLD_CONF, "log.log_level = 4\n");
+    has(STORAGE_ENV, "ERL_MAX_PORTS=64000\n");
+    has(GATEWAY_CONF, "## the operator's\n");
     cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.conf.untrusted"),
               "the save is kept after a warning");
 }
 
-Test(config_save, a_file_dpkg_replaced_with_consent_stays, .fini = free_shipped)
+Test(config_save, a_file_missing_after_the_reinstall_keeps_the_save, .fini = free_shipped)
 {
     edited_137_saved();
-    /* dpkg asked, the operator took the package's file: the old one is .dpkg-old. */
+    dpkg_reinstalls_137();
+    cr_assert_eq(unlink(fixture_path(STORAGE_ENV)), 0);
+    const struct lu_step_report *step = post_137();
+    cr_assert(step && step->status == LU_STATUS_WARNING, "%s", fixture_log());
+    cr_assert(fixture_log_has("leo_storage.environment is not there after the reinstall"), "%s",
+              fixture_log());
+    cr_assert(fixture_exists(SAVED "/leo_storage/leo_storage.environment.untrusted"));
+}
+
+Test(config_save, a_conffile_dpkg_replaced_with_consent_stays, .fini = free_shipped)
+{
+    edited_137_saved();
+    /* dpkg asked, the operator took the package's file: this run's dpkg
+     * renamed the old one to .dpkg-old after the save was made. */
     char *edited = fixture_read(GATEWAY_CONF);
+    dpkg_reinstalls_137();
     fixture_write(GATEWAY_CONF ".dpkg-old", edited, 0644);
+    const struct lu_step_report *step = post_137();
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    is(GATEWAY_CONF, shipped_gateway);
+    has(OLD_CONF, "log.log_level = 3\n");
+    /* A .dpkg-old from before the save is an earlier run's: put back. */
+    free_shipped();
+    edited_137_saved();
+    fixture_write(GATEWAY_CONF ".dpkg-old", edited, 0644);
+    struct timespec times[2] = {{1577836800, 0}, {1577836800, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, fixture_path(GATEWAY_CONF ".dpkg-old"), times, 0), 0);
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    dpkg_reinstalls_137();
+    step = post_137();
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    has(GATEWAY_CONF, "## the operator's\n");
     free(edited);
+}
+
+Test(config_save, a_bad_file_of_a_node_writes_nothing_for_it, .fini = free_shipped)
+{
+    edited_137_saved();
+    dpkg_reinstalls_137();
+    /* The runner owns leo_storage's etc: a second name for its environment
+     * file (after the save), and a symlink as a .dpkg-old beside the
+     * gateway's conf, which is only looked at. */
+    cr_assert_eq(link(fixture_path(STORAGE_ENV), fixture_path(OLD "/leo_storage/etc/other")), 0);
+    fixture_symlink("/etc/shadow", GATEWAY_CONF ".dpkg-old");
+    const struct lu_step_report *step = post_137();
+    cr_assert(step && step->status == LU_STATUS_FAILED, "%s", fixture_log());
+    cr_assert(fixture_log_has("leo_storage.environment has 2 hard links"), "%s", fixture_log());
+    is(OLD_CONF, shipped_storage);
+    cr_assert(!fixture_exists(OLD_CONF ".leofs-dist"));
+    has(GATEWAY_CONF, "## the operator's\n");
+    cr_assert(fixture_exists(SAVED), "the save is kept after a failure");
+}
+
+Test(config_save, a_dry_run_puts_nothing_back, .fini = free_shipped)
+{
+    edited_137_saved();
     dpkg_reinstalls_137();
     const struct lu_step_report *step =
-        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
-    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
-    char *conf = fixture_read(GATEWAY_CONF);
-    cr_assert_str_eq(conf, shipped_gateway);
-    free(conf);
-    conf = fixture_read(OLD_CONF);
-    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
-    free(conf);
+        fixture_run(lu_run_post, "1.3.7", true, "config-takeover", NULL);
+    cr_assert(step && step->status != LU_STATUS_FAILED, "%s", fixture_log());
+    cr_assert(fixture_log_has("would: LeoFS 1.3.7 reinstalled: leo_storage: leo_storage.conf and "
+                              "leo_storage.environment put back as saved"), "%s", fixture_log());
+    is(OLD_CONF, shipped_storage);
+    cr_assert(!fixture_exists(OLD_CONF ".leofs-dist") && !fixture_exists(GATEWAY_CONF ".leofs-replaced"));
+    cr_assert(fixture_exists(SAVED) && fixture_exists(CONFIG_SAVE_REPLACED));
 }
 
 static const struct lu_step_report *named_post(struct lu_report **report)
@@ -302,9 +400,7 @@ Test(config_save, a_named_reinstall_saved_by_its_pre_phase_is_put_back, .fini = 
     const struct lu_step_report *step = named_post(&report);
     cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
     lu_report_free(report);
-    char *conf = fixture_read(OLD_CONF);
-    cr_assert(strstr(conf, "log.log_level = 3\n"), "%s", conf);
-    free(conf);
+    has(OLD_CONF, "log.log_level = 3\n");
 }
 
 /* A save left from an earlier run (its note gone with the post phase that
@@ -314,8 +410,7 @@ Test(config_save, a_save_of_an_earlier_run_is_not_put_back, .fini = free_shipped
     edited_137_saved();
     cr_assert_eq(unlink(fixture_path(CONFIG_SAVE_REPLACED)), 0);
     dpkg_reinstalls_137();
-    const struct lu_step_report *step =
-        fixture_run(lu_run_post, "1.3.7", false, "config-takeover", NULL);
+    const struct lu_step_report *step = post_137();
     cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
     cr_assert(strstr(step->message, "no LeoFS version older than 1.3.7"), "%s", step->message);
     /* Nor when rpm names the version. */
@@ -324,7 +419,21 @@ Test(config_save, a_save_of_an_earlier_run_is_not_put_back, .fini = free_shipped
     cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
     cr_assert(strstr(step->message, "replaced itself"), "%s", step->message);
     lu_report_free(report);
-    char *conf = fixture_read(OLD_CONF);
-    cr_assert_str_eq(conf, shipped_storage);
-    free(conf);
+    is(OLD_CONF, shipped_storage);
+}
+
+/* Nor one older than this run's note: this run's save failed (a hard link
+ * now), which leaves the earlier save in place. */
+Test(config_save, a_save_older_than_the_note_is_not_put_back, .fini = free_shipped)
+{
+    edited_137_saved();
+    fixture_write(OLD_CONF, "log.log_level = 4\n", 0644);
+    cr_assert_eq(link(fixture_path(OLD_CONF), fixture_path("/elsewhere")), 0);
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_FAILED, "%s", fixture_log());
+    unlink(fixture_path("/elsewhere"));
+    dpkg_reinstalls_137();
+    const struct lu_step_report *step = post_137();
+    cr_assert(step && step->status == LU_STATUS_SKIPPED, "%s", fixture_log());
+    cr_assert(strstr(step->message, "replaced itself"), "%s", step->message);
+    is(OLD_CONF, shipped_storage);
 }
