@@ -214,6 +214,41 @@ static int parse_side(struct node_job *job, const struct side *side, const char 
     return r;
 }
 
+/* Can the runner read a file of owner, group and mode LIKE? */
+static bool runner_reads(const struct lu_account *runner, const struct stat *like)
+{
+    mode_t bit = runner->uid == like->st_uid   ? S_IRUSR
+                 : runner->gid == like->st_gid ? S_IRGRP
+                                               : S_IROTH;
+    return runner->found && (runner->uid == 0 || (like->st_mode & bit));
+}
+
+/* The owner, group and mode a rewritten file gets (the merge, a file put
+ * back): the shipped file's, narrowed by the operator's file it comes
+ * from (FILE->old: as it was, or its save, which keeps them): permission
+ * bits never wider than the shipped file's for group and others, the
+ * operator's group when it is the runner's, and with TAKE_OWNER (a
+ * reinstall: the same runner as before) the operator's owner when root
+ * or the runner. Only when the runner can still read the result: a node
+ * must start with its file (a root-only 0600 file of a node that ran as
+ * root, taken over for one that runs as leofs, gets the shipped mode). */
+static struct stat written_like(const struct node_job *job, const struct node_file *file,
+                                bool take_owner)
+{
+    struct stat like = file->now.st;
+    const struct stat *was = &file->old.st;
+    const struct lu_account *runner = &job->node->runner;
+    if (!file->old.present)
+        return like;
+    like.st_mode = (like.st_mode & ~(mode_t)0777) |
+                   (was->st_mode & (like.st_mode | S_IRWXU) & 0777);
+    if (runner->found && was->st_gid == runner->gid)
+        like.st_gid = was->st_gid;
+    if (take_owner && (was->st_uid == 0 || (runner->found && was->st_uid == runner->uid)))
+        like.st_uid = was->st_uid;
+    return runner_reads(runner, &like) ? like : file->now.st;
+}
+
 /* Read and merge one file of the node. -1 with JOB->error. */
 static int prepare_file(struct node_job *job, struct node_file *file)
 {
@@ -333,10 +368,10 @@ static int write_file(struct node_job *job, struct node_file *file)
         r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, dist_name, dist_path,
                                file->now.text, file->now.length, &file->now.st, false);
     FAULT_POINT("takeover-write");
+    struct stat like = written_like(job, file, false);
     if (r == 0)
         r = atomic_batch_write(job->ctx, job->batch, 1, job->new_etc_fd, file->name,
-                               file->new_path, file->merged, file->merged_length, &file->now.st,
-                               true);
+                               file->new_path, file->merged, file->merged_length, &like, true);
     if (r < 0)
         snprintf(job->error, sizeof job->error, "cannot write %s: %s%s",
                  lu_display_path(job->ctx, file->new_path),
@@ -581,23 +616,6 @@ static int plan_restore(struct node_job *job, struct node_file *file, bool *trus
     return 0;
 }
 
-/* The owner and mode of a file put back: the saved original's (the save
- * keeps them), its permission bits never wider than the shipped file's
- * for group and others, its owner and group the original's when root's or
- * the runner's, else the shipped file's. */
-static struct stat restored_like(const struct node_job *job, const struct node_file *file)
-{
-    struct stat like = file->now.st;
-    const struct stat *saved = &file->old.st;
-    const struct lu_account *runner = &job->node->runner;
-    like.st_mode = (like.st_mode & ~(mode_t)0777) |
-                   (saved->st_mode & (like.st_mode | S_IRWXU) & 0777);
-    if (saved->st_uid == 0 || (runner->found && saved->st_uid == runner->uid))
-        like.st_uid = saved->st_uid;
-    if (saved->st_gid == 0 || (runner->found && saved->st_gid == runner->gid))
-        like.st_gid = saved->st_gid;
-    return like;
-}
 
 /* Queue the saved copy of FILE in its place, what it replaces beside it. */
 static int write_restore(struct node_job *job, struct node_file *file, bool trusted)
@@ -611,7 +629,7 @@ static int write_restore(struct node_job *job, struct node_file *file, bool trus
     char kept_name[128];
     snprintf(kept_name, sizeof kept_name, "%s%s", file->name, suffix);
     char *kept_path = path_join(job->new_etc, kept_name);
-    struct stat like = restored_like(job, file);
+    struct stat like = written_like(job, file, true);
     int r = 0;
     if (!(as_dist && file->dist.present && same_text(&file->dist, &file->now)))
         r = atomic_batch_write(job->ctx, job->batch, 0, job->new_etc_fd, kept_name, kept_path,

@@ -437,3 +437,36 @@ Test(config_save, a_save_older_than_the_note_is_not_put_back, .fini = free_shipp
     cr_assert(strstr(step->message, "replaced itself"), "%s", step->message);
     is(OLD_CONF, shipped_storage);
 }
+
+/* An upgrade: the merged file is never wider than the operator's file for
+ * group and others (a file holding secrets, readable by leofs's group
+ * alone, stays so), unless the node could then not read it. */
+Test(config_save, an_upgrade_keeps_the_operators_narrower_mode, .fini = fixture_cleanup)
+{
+    edited_137();
+    char *conf = fixture_read(GATEWAY_CONF);
+    char *at = strstr(conf, "http.port = 8080");
+    cr_assert(at);
+    memcpy(at, "http.port = 8443", 16);
+    fixture_write(GATEWAY_CONF, conf, 0640);
+    free(conf);
+    fixture_chown(GATEWAY_CONF, 0, FIXTURE_LEOFS_GID);
+    /* A node that ran as root, its file root's alone. */
+    fixture_write(OLD "/leo_manager_0/etc/leo_manager.conf", "log.log_level = 2\n", 0600);
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    dpkg_replaces_137();
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.8", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    has(NEW "/leo_gateway/etc/leo_gateway.conf", "http.port = 8443\n");
+    fixture_stat(NEW "/leo_gateway/etc/leo_gateway.conf", &uid, &gid, &mode);
+    cr_assert(uid == 0 && gid == FIXTURE_LEOFS_GID && (mode & 0777) == 0640, "%u:%u %o",
+              (unsigned)uid, (unsigned)gid, mode & 0777);
+    has(NEW "/leo_manager_0/etc/leo_manager.conf", "log.log_level = 2\n");
+    fixture_stat(NEW "/leo_manager_0/etc/leo_manager.conf", &uid, &gid, &mode);
+    cr_assert(uid == 0 && (mode & 0777) == 0644, "leofs must read it: %u %o", (unsigned)uid,
+              mode & 0777);
+}
