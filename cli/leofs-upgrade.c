@@ -201,7 +201,8 @@ int main(int argc, char **argv)
     const char *replaced = request.old_version;
     if (!replaced && db.name && db.count == 1)
         replaced = db.packages[0].version;
-    if (phase == lu_run_pre && outcome == LU_OUTCOME_OK && !request.dry_run && replaced)
+    if (phase == lu_run_pre && outcome == LU_OUTCOME_OK && !request.dry_run && replaced &&
+        request.new_version)
         outcome = lu_run_save(&request, replaced, NULL);
     if (json)
         lu_report_write_json(report, stdout);

@@ -27,6 +27,9 @@
 #define SAVE_FILE_LIMIT (1u << 20)
 #define SAVE_DROPIN_MAX 256
 #define SAVE_PARENT "/var/lib/leofs-upgrade-hooks"
+/* In a save: the identity of the CONFIG_SAVE_REPLACED note written by the
+ * save step that made it (config_save_is_current). */
+#define SAVE_NOTE ".note"
 
 /* A runner-writable file to copy: regular, one link, small. 0 and *DATA
  * (NULL when there is no such file), or -1 with a message in ERROR. */
@@ -73,7 +76,9 @@ static int write_new(struct lu_context *ctx, int dir_fd, const char *name, const
         return -1;
     label_fd(ctx, fd, path, S_IFREG | 0600);
     uid_t owner = original->st_uid == runner ? runner : 0;
-    if (fchown(fd, owner, original->st_gid) < 0 || fchmod(fd, original->st_mode & 0777) < 0) {
+    /* (A group this system cannot give, in a user namespace: root's.) */
+    if ((fchown(fd, owner, original->st_gid) < 0 && fchown(fd, 0, 0) < 0) ||
+        fchmod(fd, original->st_mode & 0777) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -419,22 +424,36 @@ done:
     return r;
 }
 
-bool config_save_is_current(int root_fd, const char *version)
+/* The note's identity (inode, modification and change times): a new one
+ * for each note written, as each is a new file renamed into place. 0, or
+ * -1 when there is no note. */
+static int note_identity(int root_fd, char *out, size_t out_size)
 {
-    char path[320];
-    snprintf(path, sizeof path, CONFIG_SAVE_HOME "/%s", version);
-    int save = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0, 0);
     int note = root_open(root_fd, CONFIG_SAVE_REPLACED, O_PATH, 0, 0);
-    struct stat save_st, note_st;
-    bool current = save >= 0 && note >= 0 && fstat(save, &save_st) == 0 &&
-                   fstat(note, &note_st) == 0 &&
-                   (save_st.st_mtim.tv_sec > note_st.st_mtim.tv_sec ||
-                    (save_st.st_mtim.tv_sec == note_st.st_mtim.tv_sec &&
-                     save_st.st_mtim.tv_nsec >= note_st.st_mtim.tv_nsec));
-    if (save >= 0)
-        close(save);
+    struct stat st;
+    int r = note >= 0 && fstat(note, &st) == 0 ? 0 : -1;
+    if (r == 0)
+        snprintf(out, out_size, "%llu %lld.%09ld %lld.%09ld\n", (unsigned long long)st.st_ino,
+                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+                 st.st_ctim.tv_nsec);
     if (note >= 0)
         close(note);
+    return r;
+}
+
+bool config_save_is_current(int root_fd, const char *version)
+{
+    char path[320], expected[128];
+    snprintf(path, sizeof path, CONFIG_SAVE_HOME "/%s/" SAVE_NOTE, version);
+    int fd = root_open(root_fd, path, O_RDONLY | O_NONBLOCK, 0, 0);
+    char *text = NULL;
+    size_t length = 0;
+    bool current = fd >= 0 && note_identity(root_fd, expected, sizeof expected) == 0 &&
+                   read_fd(fd, sizeof expected, &text, &length) == 0 &&
+                   length == strlen(expected) && memcmp(text, expected, length) == 0;
+    free(text);
+    if (fd >= 0)
+        close(fd);
     return current;
 }
 
@@ -517,6 +536,15 @@ enum lu_status step_config_save(struct lu_context *ctx)
         job.new_fd = openat(home, temp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (job.new_fd >= 0)
         label_fd(ctx, job.new_fd, job.path, S_IFDIR | 0700);
+    char identity[128], note_path[160];
+    static const struct stat root_only = {.st_uid = 0, .st_gid = 0, .st_mode = S_IFREG | 0600};
+    snprintf(note_path, sizeof note_path, "%s/" SAVE_NOTE, job.path);
+    if (job.new_fd >= 0 && (note_identity(ctx->root_fd, identity, sizeof identity) < 0 ||
+                            write_new(ctx, job.new_fd, SAVE_NOTE, note_path, identity,
+                                      strlen(identity), &root_only, (uid_t)-1) < 0)) {
+        close(job.new_fd);
+        job.new_fd = -1;
+    }
     if (job.new_fd < 0) {
         snprintf(job.error, sizeof job.error, "cannot make a save in %s: %s",
                  lu_display_path(ctx, CONFIG_SAVE_HOME), strerror(errno));

@@ -163,7 +163,10 @@ static int read_side(struct node_job *job, int dir_fd, const char *dir, const ch
         snprintf(job->error, sizeof job->error, "%s has %u hard links: configuration files are "
                  "read only when they have one; replace it with a copy of its own and re-run",
                  shown, (unsigned)side->st.st_nlink);
-    } else if (fd >= 0 && side->st.st_uid != 0 && !(runner->found && side->st.st_uid == runner->uid)) {
+    } else if (fd >= 0 && dir_fd != job->saved_fd && side->st.st_uid != 0 &&
+               !(runner->found && side->st.st_uid == runner->uid)) {
+        /* (A saved copy keeps its file's owner, maybe another phase's
+         * runner: inside root's 0700 save only root can have written it.) */
         snprintf(job->error, sizeof job->error, "%s is owned by uid %u, neither root nor the runner "
                  "user: it is not read; give it to root or %s and re-run", shown,
                  (unsigned)side->st.st_uid, runner->user ? runner->user : LEOFS_DEFAULT_USER);
@@ -220,7 +223,7 @@ static bool runner_reads(const struct lu_account *runner, const struct stat *lik
     mode_t bit = runner->uid == like->st_uid   ? S_IRUSR
                  : runner->gid == like->st_gid ? S_IRGRP
                                                : S_IROTH;
-    return runner->found && (runner->uid == 0 || (like->st_mode & bit));
+    return runner->uid == 0 || (like->st_mode & bit);
 }
 
 /* The owner, group and mode a rewritten file gets (the merge, a file put
@@ -229,9 +232,10 @@ static bool runner_reads(const struct lu_account *runner, const struct stat *lik
  * bits never wider than the shipped file's for group and others, the
  * operator's group when it is the runner's, and with TAKE_OWNER (a
  * reinstall: the same runner as before) the operator's owner when root
- * or the runner. Only when the runner can still read the result: a node
- * must start with its file (a root-only 0600 file of a node that ran as
- * root, taken over for one that runs as leofs, gets the shipped mode). */
+ * or the runner. A node must start with its file: when the runner cannot
+ * read the result (a root-only 0600 file of a node that ran as root, taken
+ * over for one that runs as leofs), the runner's group is given read
+ * (root:leofs 0640), never others; an unknown runner keeps the result. */
 static struct stat written_like(const struct node_job *job, const struct node_file *file,
                                 bool take_owner)
 {
@@ -246,6 +250,10 @@ static struct stat written_like(const struct node_job *job, const struct node_fi
         like.st_gid = was->st_gid;
     if (take_owner && (was->st_uid == 0 || (runner->found && was->st_uid == runner->uid)))
         like.st_uid = was->st_uid;
+    if (!runner->found || runner_reads(runner, &like))
+        return like;
+    like.st_gid = runner->gid;
+    like.st_mode |= S_IRGRP & file->now.st.st_mode;
     return runner_reads(runner, &like) ? like : file->now.st;
 }
 
@@ -269,9 +277,22 @@ static int prepare_file(struct node_job *job, struct node_file *file)
         if (read_side(job, job->saved_fd, job->saved_dir, file->name,
                       i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
             return -1;
-    for (size_t i = 0; i < 2 && !file->old.present; i++)
-        if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &file->old) < 0)
+    /* The old file itself, when the package manager left it: preferred to
+     * a save older than its last change (a save an earlier run left). */
+    struct side in_place = {0};
+    for (size_t i = 0; i < 2 && !in_place.present; i++)
+        if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &in_place) < 0)
             return -1;
+    if (in_place.present &&
+        (!file->old.present ||
+         in_place.st.st_mtim.tv_sec > file->old.st.st_mtim.tv_sec ||
+         (in_place.st.st_mtim.tv_sec == file->old.st.st_mtim.tv_sec &&
+          in_place.st.st_mtim.tv_nsec > file->old.st.st_mtim.tv_nsec))) {
+        side_free(&file->old);
+        file->old = in_place;
+    } else {
+        side_free(&in_place);
+    }
     for (size_t i = 0; i < 3 && !file->old_shipped.present; i++)
         if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_dist[i],
                       &file->old_shipped) < 0)

@@ -238,6 +238,9 @@ case_upgrade_from_a_spec_without_config_files() {
 case_noplugins_fallback_saves_the_config() {
     edited_132 || return
     install_tools_in_root
+    # (The scriptlet runs chrooted into a root without /dev: with the cookie
+    # there, no step needs a random source, which the old-kernel run lacks.)
+    printf 'C' >"$root/usr/local/leofs/.erlang.cookie"
     rpm_in -U --noplugins --nodeps "$work/fallback/leofs-1.3.8-1.noarch.rpm" ||
         fail "rpm -U --noplugins failed: $(tail -5 "$work/out")" || return
     took_132s_edit_over
@@ -252,6 +255,7 @@ case_reinstall_from_a_spec_without_config_files() {
     said "put back" || return
     grep -q '^log.log_level = 3$' "$conf" || fail "the edit is lost: $(grep log_level "$conf")" || return
     [[ ! -e $conf.leofs-dist ]] || fail "root's own file came back marked as merged" || return
+    grep -q '^log.log_level = 1$' "$conf.leofs-replaced" || fail "the shipped copy is not kept as .leofs-replaced" || return
     [[ $(owner /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf) == 0:0 &&
         $(mode /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf) == 644 ]] ||
         fail "owner or mode: $(owner /usr/local/leofs/1.3.2/leo_storage/etc/leo_storage.conf)" || return
@@ -271,6 +275,16 @@ case_config_that_cannot_be_saved_refuses() {
     [[ $(rpm_q leofs) == leofs-1.3.7-1.noarch && ! -e $root/usr/local/leofs/1.3.8 ]] ||
         fail "rpm changed something: $(rpm_q leofs)" || return
     [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.7 ]] || fail "something was saved" || return
+}
+
+# The rpmdb lists 1.3.7, its dir is gone (moved away by hand): nothing to
+# save, and that blocks nothing.
+case_old_version_dir_gone_is_not_refused() {
+    rpm_in -i --noplugins "$(pkg 1.3.7)" || fail "install 1.3.7" || return
+    mv "$root/usr/local/leofs/1.3.7" "$root/moved-away"
+    rpm_in -U "$(pkg 1.3.8)" || fail "rpm -U refused: $(grep -v Alien "$work/out" | tail -3)" || return
+    [[ $(rpm_q leofs) == leofs-1.3.8-1.noarch ]] || fail "rpm -q: $(rpm_q leofs)" || return
+    [[ ! -e $root/var/lib/leofs-upgrade-hooks/saved/1.3.7 ]] || fail "a save was made" || return
 }
 
 case_noplugins_fallback() {
@@ -456,6 +470,7 @@ run_case case_upgrade_from_a_spec_without_config_files
 run_case case_noplugins_fallback_saves_the_config
 run_case case_reinstall_from_a_spec_without_config_files
 run_case case_config_that_cannot_be_saved_refuses
+run_case case_old_version_dir_gone_is_not_refused
 run_case case_plugin_and_fallback_work_once
 run_case case_running_node_refuses_then_lone_epmd_is_stopped
 run_case case_dnf_installroot

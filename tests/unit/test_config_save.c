@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define OLD "/usr/local/leofs/1.3.7"
@@ -340,8 +341,8 @@ Test(config_save, a_conffile_dpkg_replaced_with_consent_stays, .fini = free_ship
     free_shipped();
     edited_137_saved();
     fixture_write(GATEWAY_CONF ".dpkg-old", edited, 0644);
-    struct timespec times[2] = {{1577836800, 0}, {1577836800, 0}};
-    cr_assert_eq(utimensat(AT_FDCWD, fixture_path(GATEWAY_CONF ".dpkg-old"), times, 0), 0);
+    struct timespec pause = {0, 20 * 1000 * 1000}; /* its ctime a clock tick before the save */
+    nanosleep(&pause, NULL);
     cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
     dpkg_reinstalls_137();
     step = post_137();
@@ -440,7 +441,8 @@ Test(config_save, a_save_older_than_the_note_is_not_put_back, .fini = free_shipp
 
 /* An upgrade: the merged file is never wider than the operator's file for
  * group and others (a file holding secrets, readable by leofs's group
- * alone, stays so), unless the node could then not read it. */
+ * alone, stays so); one the node could then not read is given to its
+ * group, never to others. */
 Test(config_save, an_upgrade_keeps_the_operators_narrower_mode, .fini = fixture_cleanup)
 {
     edited_137();
@@ -467,6 +469,44 @@ Test(config_save, an_upgrade_keeps_the_operators_narrower_mode, .fini = fixture_
               (unsigned)uid, (unsigned)gid, mode & 0777);
     has(NEW "/leo_manager_0/etc/leo_manager.conf", "log.log_level = 2\n");
     fixture_stat(NEW "/leo_manager_0/etc/leo_manager.conf", &uid, &gid, &mode);
-    cr_assert(uid == 0 && (mode & 0777) == 0644, "leofs must read it: %u %o", (unsigned)uid,
+    cr_assert(uid == 0 && gid == FIXTURE_LEOFS_GID && (mode & 0777) == 0640,
+              "leofs must read it, others not: %u:%u %o", (unsigned)uid, (unsigned)gid,
               mode & 0777);
+}
+
+/* A saved copy keeps its file's owner, which may be a runner the post
+ * phase does not have (the runner named by an environment file that the
+ * package manager then replaced): it is root's save all the same, read. */
+Test(config_save, a_saved_copy_of_another_runner_is_read, .fini = fixture_cleanup)
+{
+    edited_137();
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    fixture_chown(SAVED "/leo_storage/leo_storage.conf.untrusted", FIXTURE_OTHER_UID,
+                  FIXTURE_OTHER_UID);
+    dpkg_replaces_137();
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.8", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    has(NEW_CONF, "log.log_level = 3\n");
+}
+
+/* The old file, left by the package manager and changed after a save an
+ * earlier run left: the newer one is taken over. */
+Test(config_save, an_old_file_newer_than_its_save_wins, .fini = fixture_cleanup)
+{
+    edited_137();
+    cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    char *conf = fixture_read(OLD_CONF);
+    char *at = strstr(conf, "log.log_level = 3");
+    cr_assert(at);
+    at[16] = '4';
+    fixture_write(OLD_CONF, conf, 0644);
+    free(conf);
+    fixture_leofs_ship("1.3.8");
+    const struct lu_step_report *step =
+        fixture_run(lu_run_post, "1.3.8", false, "config-takeover", NULL);
+    cr_assert(step && step->status == LU_STATUS_CHANGED, "%s", fixture_log());
+    has(NEW_CONF, "log.log_level = 4\n");
 }

@@ -116,7 +116,8 @@ enum lu_outcome lu_run_takeover(const struct lu_request *request, const char *fr
  * the post phase's takeover prefers the saved copy and removes it once it
  * succeeded. VERSION NULL: the newest installed. The report has one step,
  * "config-save"; a file that is a symlink, has several links or is larger
- * than 1 MiB fails it (nothing is saved). */
+ * than 1 MiB fails it (nothing is saved). A VERSION whose dir is not there
+ * has nothing to save: LU_OUTCOME_OK, no report (*REPORT set to NULL). */
 enum lu_outcome lu_run_save(const struct lu_request *request, const char *version,
                             struct lu_report **report);
 
