@@ -1,18 +1,24 @@
 /* config_save.h: a copy of one LeoFS version's node configuration, kept by
  * root inside the root, for package managers that delete it when they
- * unpack the next version (LeoFS's own .debs declare no conffiles, so
- * dpkg removes an edited leo_<type>.conf with the old package's files).
+ * unpack the next version, or write the shipped copy over it when they
+ * reinstall it (LeoFS's own .debs declare no conffiles, its rpms before
+ * 1.3.3 no %config files).
  *
  * The save of VERSION is CONFIG_SAVE_HOME/VERSION/<node dir>/ holding that
  * node's leo_<type>.conf, leo_<type>.environment and the .conf files in leo_<type>.d/
- * as they were. The directories are root's, mode 0700; a new save of a
- * version replaces the old one whole (written beside it, then renamed).
+ * as they were, each with its file's mode and group (and owner when root
+ * or the runner), and CONFIG_SAVE_HOME/VERSION/.note, the identity of the
+ * CONFIG_SAVE_REPLACED note written by the same step. The directories are
+ * root's, mode 0700; a new save of a version replaces the old one whole
+ * (written beside it, then renamed).
  * A file that someone other than root could have written (trust.h: the
- * runner user owns etc/ on 1.3.3+) is saved as NAME CONFIG_SAVE_UNTRUSTED,
- * so that a root-owned copy never passes for root's own choice: only a
- * saved file under its own name counts as trusted.
+ * runner user owns etc/ on 1.3.3+), or that the takeover merged or put
+ * back, is saved as NAME CONFIG_SAVE_UNTRUSTED, so that a root-owned copy
+ * never passes for root's own choice: only a saved file under its own
+ * name counts as trusted.
  * The configuration takeover prefers the saved copy of a file to the one
- * in the old version dir, and removes the save once it has taken that
+ * in the old version dir (unless that one changed after the save), puts
+ * it back after a reinstall, and removes the save once it has taken that
  * version over. */
 #ifndef LU_CONFIG_SAVE_H
 #define LU_CONFIG_SAVE_H
