@@ -78,8 +78,8 @@ static rpmRC core_tsm_pre(rpmts ts, const char *package_names)
         return RPMRC_OK;
     }
     rpmlog(RPMLOG_ERR,
-           "leofs: the upgrade was stopped before any change (%s); fix what is said above and "
-           "retry, or check with: leofs-upgrade%s%s check\n",
+           "leofs: the upgrade was stopped before rpm changed any file (%s); fix what is said "
+           "above and retry, or check with: leofs-upgrade%s%s check\n",
            lu_outcome_name(outcome), strcmp(request.root, "/") ? " --root " : "",
            strcmp(request.root, "/") ? request.root : "");
     return RPMRC_FAIL;
