@@ -37,10 +37,11 @@ struct lu_context;
  * O_RDONLY|O_DIRECTORY; -1 with errno (ENOENT: none). */
 int config_save_open_node(int root_fd, const char *version, const char *node_dir);
 
-/* The save of VERSION was made after CONFIG_SAVE_REPLACED was written:
- * by the pre phase that wrote the note (a save step writes the note
- * first; one that failed or found nothing to save leaves an older save
- * of the version in place, which this tells apart). */
+/* The save of VERSION was made by the save step that wrote the current
+ * CONFIG_SAVE_REPLACED note: it records that note's identity (inode and
+ * times). A save step writes the note first; one that failed or found
+ * nothing to save leaves an older save of the version in place, which
+ * this tells apart. */
 bool config_save_is_current(int root_fd, const char *version);
 
 /* Versions with a save, oldest first, like layout_list_versions. */

@@ -217,6 +217,26 @@ static int parse_side(struct node_job *job, const struct side *side, const char 
     return r;
 }
 
+/* Is time A at or after time B? */
+static bool not_older(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+/* The saved copy of FILE's NAME into SIDE: under its own name (root's
+ * choice: *TRUSTED, when TRUSTED is given) or marked (config_save.h). */
+static int read_saved(struct node_job *job, const char *name, struct side *side, bool *trusted)
+{
+    for (size_t i = 0; i < 2 && !side->present; i++) {
+        if (read_side(job, job->saved_fd, job->saved_dir, name, i ? CONFIG_SAVE_UNTRUSTED : "",
+                      side) < 0)
+            return -1;
+        if (trusted)
+            *trusted = side->present && i == 0;
+    }
+    return 0;
+}
+
 /* Can the runner read a file of owner, group and mode LIKE? */
 static bool runner_reads(const struct lu_account *runner, const struct stat *like)
 {
@@ -273,10 +293,8 @@ static int prepare_file(struct node_job *job, struct node_file *file)
     }
     file->pm_kept = has_sibling(job->new_etc_fd, file->name, ".rpmnew") ||
                     has_sibling(job->new_etc_fd, file->name, ".dpkg-dist");
-    for (size_t i = 0; i < 2 && !file->old.present; i++)
-        if (read_side(job, job->saved_fd, job->saved_dir, file->name,
-                      i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
-            return -1;
+    if (read_saved(job, file->name, &file->old, NULL) < 0)
+        return -1;
     /* The old file itself, when the package manager left it: preferred to
      * a save older than its last change (a save an earlier run left). */
     struct side in_place = {0};
@@ -284,10 +302,7 @@ static int prepare_file(struct node_job *job, struct node_file *file)
         if (read_side(job, job->old_etc_fd, job->old_etc, file->name, old_saved[i], &in_place) < 0)
             return -1;
     if (in_place.present &&
-        (!file->old.present ||
-         in_place.st.st_mtim.tv_sec > file->old.st.st_mtim.tv_sec ||
-         (in_place.st.st_mtim.tv_sec == file->old.st.st_mtim.tv_sec &&
-          in_place.st.st_mtim.tv_nsec > file->old.st.st_mtim.tv_nsec))) {
+        (!file->old.present || !not_older(&file->old.st.st_mtim, &in_place.st.st_mtim))) {
         side_free(&file->old);
         file->old = in_place;
     } else {
@@ -571,11 +586,6 @@ static bool same_text(const struct side *a, const struct side *b)
     return a->length == b->length && memcmp(a->text, b->text, a->length) == 0;
 }
 
-static bool not_older(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
-}
-
 /* Read one file of a reinstalled node and decide. Put back: a saved copy
  * whose file dpkg or rpm has replaced with the shipped one (unpacked
  * files keep the archive's times, older than the save). Left alone: a
@@ -590,19 +600,14 @@ static int plan_restore(struct node_job *job, struct node_file *file, bool *trus
     if (read_side(job, job->new_etc_fd, job->new_etc, file->name, "", &file->now) < 0 ||
         read_side(job, job->new_etc_fd, job->new_etc, file->name, DIST_SUFFIX, &file->dist) < 0)
         return -1;
-    for (size_t i = 0; i < 2 && !file->old.present; i++) {
-        if (read_side(job, job->saved_fd, job->saved_dir, file->name,
-                      i ? CONFIG_SAVE_UNTRUSTED : "", &file->old) < 0)
-            return -1;
-        *trusted = file->old.present && i == 0;
-    }
-    const char *saved_at = lu_display_path(job->ctx, job->saved_dir);
+    if (read_saved(job, file->name, &file->old, trusted) < 0)
+        return -1;
     if (!file->old.present)
         return 0;
     if (!file->now.present) {
         step_note(job->step, LU_LOG_WARNING, "%s: %s is not there after the reinstall: the copy "
-                  "saved before it stays in %s/%s%s", job->node->dir, file->name, saved_at,
-                  file->name, file->old.suffix);
+                  "saved before it stays in %s/%s%s", job->node->dir, file->name,
+                  lu_display_path(job->ctx, job->saved_dir), file->name, file->old.suffix);
         *plan = RESTORE_LEFT;
         return 0;
     }
@@ -628,15 +633,14 @@ static int plan_restore(struct node_job *job, struct node_file *file, bool *trus
     if (not_older(&file->now.st.st_mtim, &file->old.st.st_mtim)) {
         step_note(job->step, LU_LOG_WARNING, "%s: %s left alone: it was written after LeoFS %s's "
                   "configuration was saved for the reinstall; compare it by hand with %s/%s%s, "
-                  "then remove that copy", job->node->dir, file->name, job->new_version, saved_at,
-                  file->name, file->old.suffix);
+                  "then remove that copy", job->node->dir, file->name, job->new_version,
+                  lu_display_path(job->ctx, job->saved_dir), file->name, file->old.suffix);
         *plan = RESTORE_LEFT;
         return 0;
     }
     *plan = RESTORE_WRITE;
     return 0;
 }
-
 
 /* Queue the saved copy of FILE in its place, what it replaces beside it. */
 static int write_restore(struct node_job *job, struct node_file *file, bool trusted)
@@ -764,7 +768,7 @@ void takeover_release_save(struct lu_context *ctx)
 }
 
 /* Did the last pre phase save VERSION (CONFIG_SAVE_REPLACED says so, and
- * the save is newer than that note)? */
+ * the save records that very note: config_save_is_current)? */
 static bool saved_by_last_pre(const struct lu_context *ctx, const char *version)
 {
     char *note = config_save_replaced(ctx->root_fd);
@@ -802,8 +806,7 @@ static char *choose_old(struct lu_context *ctx, bool *reinstalled, char *why, si
         if (!listed(versions, count, wanted) && !listed(saved, saved_count, wanted))
             snprintf(why, why_size, "LeoFS %s's dir %s/%s is not there: nothing to take over",
                      wanted, lu_display_path(ctx, LEOFS_HOME), wanted);
-        else if (strcmp(wanted, new_version) == 0 && listed(saved, saved_count, wanted) &&
-                 saved_by_last_pre(ctx, wanted))
+        else if (strcmp(wanted, new_version) == 0 && saved_by_last_pre(ctx, wanted))
             old = strdup(wanted), *reinstalled = true;
         else if (strcmp(wanted, new_version) == 0)
             snprintf(why, why_size, "LeoFS %s replaced itself: nothing to take over", wanted);

@@ -30,17 +30,24 @@ static enum lu_outcome save(const char *version)
     return lu_run_save(&request, version, NULL);
 }
 
+/* 1.3.7's leo_storage.conf with log.log_level FROM set to TO. */
+static void set_log_level(char from, char to)
+{
+    char *conf = fixture_read(OLD_CONF), level[] = "log.log_level = X";
+    level[16] = from;
+    char *at = strstr(conf, level);
+    cr_assert(at, "%s", conf);
+    at[16] = to;
+    fixture_write(OLD_CONF, conf, 0644);
+    free(conf);
+}
+
 static void edited_137(void)
 {
     fixture_root();
     fixture_accounts();
     fixture_leofs_install("1.3.7");
-    char *conf = fixture_read(OLD_CONF);
-    char *at = strstr(conf, "log.log_level = 1");
-    cr_assert(at);
-    at[16] = '3';
-    fixture_write(OLD_CONF, conf, 0644);
-    free(conf);
+    set_log_level('1', '3');
     fixture_write(OLD "/leo_storage/etc/leo_storage.d/10-mine.conf", "log.log_level = 2\n", 0644);
     fixture_write(OLD "/leo_storage/etc/leo_storage.d/README", "not a drop-in\n", 0644);
     fixture_chown(OLD "/leo_storage/etc", FIXTURE_LEOFS_UID, FIXTURE_LEOFS_GID);
@@ -498,12 +505,7 @@ Test(config_save, an_old_file_newer_than_its_save_wins, .fini = fixture_cleanup)
     cr_assert_eq(save("1.3.7"), LU_OUTCOME_OK, "%s", fixture_log());
     struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    char *conf = fixture_read(OLD_CONF);
-    char *at = strstr(conf, "log.log_level = 3");
-    cr_assert(at);
-    at[16] = '4';
-    fixture_write(OLD_CONF, conf, 0644);
-    free(conf);
+    set_log_level('3', '4');
     fixture_leofs_ship("1.3.8");
     const struct lu_step_report *step =
         fixture_run(lu_run_post, "1.3.8", false, "config-takeover", NULL);
